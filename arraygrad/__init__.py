@@ -1,0 +1,26 @@
+"""arraygrad: PyTorch's programming model on any array library that follows the array API."""
+
+from __future__ import annotations
+
+from . import backends
+from .core.device import device, get_default_device, set_default_device
+from .core.dtypes import *  # noqa: F403
+from .core.dtypes import (bool, cdouble, cfloat, complex64, complex128, double, dtype, float,  # noqa: A004
+                          float16, float32, float64, get_default_dtype, half, int, int8, int16,
+                          int32, int64, long, promote_types, result_type, can_cast,
+                          set_default_dtype, short, uint8, uint16, uint32, uint64,
+                          is_floating_point, is_complex)
+from .core.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                             is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .core.random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
+                          seed, set_rng_state)
+from .core.tensor import Size, Tensor
+from .core.creation import *  # noqa: F403
+from .core.ops.elementwise import *  # noqa: F403
+from .core.ops.elementwise import abs, pow, round  # noqa: A004
+from .core.ops.reduction import *  # noqa: F403
+from .core.ops.reduction import sum  # noqa: A004
+from .core.ops import inplace as _inplace  # noqa: F401  (attaches the in-place methods)
+from . import autograd, cuda  # noqa: E402
+
+__version__ = "0.1.0"

@@ -1,0 +1,274 @@
+"""The backend adapter: one array-API namespace plus what the standard lacks, with generic fallbacks.
+
+A bare compliant namespace works through `Backend(name, xp)`; the adapters for NumPy, CuPy, Dask and
+array-api-strict subclass it to add fast paths and per-library fixes, each in its own module.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from ..core import dtypes as _dt
+
+# Names of the standard's main namespace that kernels (forward and backward) may use.
+_XP_NAMES = """
+abs acos acosh add all any arange argmax argmin argsort asarray asin asinh astype atan atan2 atanh
+bitwise_and bitwise_invert bitwise_left_shift bitwise_or bitwise_right_shift bitwise_xor
+broadcast_arrays broadcast_to can_cast ceil clip concat conj copysign cos cosh cumulative_sum
+cumulative_prod diff divide empty empty_like equal exp expand_dims expm1 eye flip floor floor_divide
+full full_like greater greater_equal hypot imag isfinite isinf isnan less less_equal linspace log
+log1p log2 log10 logaddexp logical_and logical_not logical_or logical_xor matmul matrix_transpose max
+maximum mean meshgrid min minimum moveaxis multiply negative nextafter nonzero not_equal ones
+ones_like permute_dims pow prod real reciprocal remainder repeat reshape result_type roll round sign
+signbit sin sinh sort sqrt square squeeze stack std subtract sum take take_along_axis tan tanh
+tensordot tile tril triu trunc unique_all unique_counts unique_inverse unique_values unstack var
+vecdot where zeros zeros_like searchsorted count_nonzero
+""".split()
+
+
+class Backend:
+    """Adapter around the array-API namespace `xp`.
+
+    Attributes:
+      name: registry name ("numpy"); device_type: what `Tensor.device.type` says ("cpu").
+      xp: the namespace; K: the kernel namespace handed to backward formulas (xp's functions
+      plus the extras below); inplace: whether arrays can be updated in place (views see it).
+    """
+
+    device_type: str = ""
+    inplace: bool = False
+    array_type: type | None = None
+
+    def __init__(self, name: str, xp, device_type: str | None = None):
+        self.name = name
+        self.xp = xp
+        self.device_type = device_type or self.device_type or name
+        self._info = xp.__array_namespace_info__() if hasattr(xp, "__array_namespace_info__") else None
+        self.K = self._kernels()
+        self._dtype_cache: dict = {}
+
+    # ---- kernels -----------------------------------------------------------------------------
+    def _kernels(self) -> SimpleNamespace:
+        ns = {n: getattr(self.xp, n) for n in _XP_NAMES if hasattr(self.xp, n)}
+        for n in ("scatter_add", "gather", "index_add", "erf", "to_dtype"):
+            ns[n] = getattr(self, n)
+        ns["backend"] = self
+        return SimpleNamespace(**ns)
+
+    def scatter_add(self, target, axis: int, index, src):
+        """target + the sum of src into index positions along axis (torch.scatter_add semantics).
+
+        Generic version: a one-hot contraction, O(index.size * target.shape[axis]) memory.
+        """
+        xp = self.xp
+        n = target.shape[axis]
+        idx = xp.moveaxis(index, axis, -1)[..., None]
+        onehot = xp.astype(idx == xp.arange(n, device=self.device_of(target)), src.dtype)
+        s = xp.moveaxis(src, axis, -1)[..., None]
+        contrib = xp.sum(onehot * s, axis=-2)  # (..., n)
+        contrib = xp.moveaxis(contrib, -1, axis)
+        pad = [(0, t - c) for t, c in zip(target.shape, contrib.shape)]
+        if any(p[1] for p in pad):
+            contrib = self._pad_zeros(contrib, pad)
+        return target + contrib
+
+    def _pad_zeros(self, a, pad):
+        xp = self.xp
+        out = a
+        for ax, (_, after) in enumerate(pad):
+            if after:
+                shape = list(out.shape)
+                shape[ax] = after
+                out = xp.concat([out, xp.zeros(tuple(shape), dtype=a.dtype, device=self.device_of(a))],
+                                axis=ax)
+        return out
+
+    def index_add(self, target, axis: int, index, src):
+        """target with src's slices added at rows `index` (1-D) along axis; duplicates accumulate."""
+        xp = self.xp
+        n = target.shape[axis]
+        onehot = xp.astype(index[:, None] == xp.arange(n, device=self.device_of(target)), src.dtype)
+        moved = xp.moveaxis(src, axis, -1)  # (..., m)
+        contrib = xp.moveaxis(moved @ onehot, -1, axis)
+        return target + contrib
+
+    def gather(self, x, axis: int, index):
+        """torch.gather: out[i][j] = x[i][index[i][j]] along axis (index may be smaller than x)."""
+        xp = self.xp
+        if hasattr(xp, "take_along_axis"):
+            sl = tuple(slice(0, s) for s in index.shape)
+            sl = tuple(slice(None) if a == axis else s for a, s in enumerate(sl))
+            return xp.take_along_axis(x[sl], index, axis=axis)
+        n = x.shape[axis]
+        sl = tuple(slice(None) if a == axis else slice(0, s) for a, s in enumerate(index.shape))
+        xs = xp.moveaxis(x[sl], axis, -1)[..., None, :]
+        onehot = xp.moveaxis(index, axis, -1)[..., None] == xp.arange(n, device=self.device_of(x))
+        picked = xp.sum(xp.where(onehot, xs, xp.zeros_like(xs)), axis=-1)
+        return xp.moveaxis(picked, -1, axis)
+
+    def erf(self, x):
+        """erf to float64 accuracy (the standard has none): Abramowitz-Stegun 7.1.26 is too coarse,
+        so use the series for |x| < 2.5 and the continued fraction of erfc beyond."""
+        xp = self.xp
+        dt = x.dtype
+        x64 = xp.astype(x, self.native_dtype(_dt.float64, x)) if self._has_f64(x) else x
+        ax = xp.abs(x64)
+        small = xp.minimum(ax, 3.0)
+        # Maclaurin series: erf(x) = 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1))
+        term = small
+        acc = small
+        x2 = small * small
+        for n in range(1, 60):
+            term = -term * x2 / n
+            acc = acc + term / (2 * n + 1)
+        series = acc * 1.1283791670955126
+        # Lentz continued fraction for erfc at large |x|
+        big = xp.maximum(ax, 3.0)
+        f = big
+        for k in range(60, 0, -1):
+            f = big + (k / 2.0) / f
+        cf = 1.0 - xp.exp(-big * big) / (f * 1.7724538509055159)
+        res = xp.where(ax < 3.0, series, cf)
+        res = xp.where(x64 < 0, -res, res)
+        return xp.astype(res, dt) if res.dtype != dt else res
+
+    def _has_f64(self, x) -> bool:
+        try:
+            self.native_dtype(_dt.float64, x)
+            return True
+        except TypeError:
+            return False
+
+    def to_dtype(self, x, d):
+        """x cast to arraygrad dtype d (no copy when it already is)."""
+        nd = self.native_dtype(d, x)
+        return x if x.dtype == nd else self.xp.astype(x, nd)
+
+    # ---- dtypes ------------------------------------------------------------------------------
+    def dtype_table(self, native_device) -> tuple[dict, dict]:
+        """(arraygrad dtype -> native, native -> arraygrad dtype) for one device."""
+        key = native_device
+        hit = self._dtype_cache.get(key)
+        if hit is not None:
+            return hit
+        names = None
+        if self._info is not None:
+            try:
+                names = set(self._info.dtypes(device=native_device))
+            except Exception:
+                names = set(self._info.dtypes())
+        to_native, to_ag = {}, {}
+        for d in _dt.ALL:
+            if names is not None and d.name not in names:
+                continue
+            nd = getattr(self.xp, d.name, None)
+            if nd is None:
+                continue
+            to_native[d] = nd
+            to_ag[nd] = d
+            try:
+                to_ag[self.xp.empty((0,), dtype=nd).dtype] = d
+            except Exception:
+                pass
+        self._dtype_cache[key] = (to_native, to_ag)
+        return to_native, to_ag
+
+    def default_dtypes(self, native_device) -> dict:
+        if self._info is None:
+            return {}
+        try:
+            return self._info.default_dtypes(device=native_device)
+        except Exception:
+            return {}
+
+    def native_dtype(self, d, like=None):
+        dev = self.device_of(like) if like is not None else self.default_native_device()
+        table = self.dtype_table(dev)[0]
+        try:
+            return table[d]
+        except KeyError:
+            raise TypeError(f"dtype {d} is not supported by {self.name} device {dev}") from None
+
+    # ---- devices -----------------------------------------------------------------------------
+    def default_native_device(self):
+        if self._info is not None:
+            return self._info.default_device()
+        return None
+
+    def native_devices(self) -> list:
+        if self._info is not None:
+            return list(self._info.devices())
+        return [None]
+
+    def native_device(self, index):
+        """The native device for a device string's index (None: the default one)."""
+        if index is None:
+            return self.default_native_device()
+        devs = self.native_devices()
+        for d in devs:
+            if str(d) == str(index) or getattr(d, "name", None) == index:
+                return d
+        if isinstance(index, int) and 0 <= index < len(devs):
+            return devs[index]
+        raise RuntimeError(
+            f"{self.name} has no device {index!r}; its devices are {[str(d) for d in devs]}")
+
+    def index_of(self, native):
+        """The device-string index that names `native` (None for a backend's only device)."""
+        devs = self.native_devices()
+        if len(devs) <= 1:
+            return None
+        return getattr(native, "name", None) or str(native)
+
+    def device_of(self, arr):
+        return arr.device
+
+    def move(self, arr, native):
+        """arr on another device of this backend."""
+        return self.xp.asarray(arr, device=native) if not hasattr(arr, "to_device") else arr.to_device(native)
+
+    # ---- data in and out ---------------------------------------------------------------------
+    def fix(self, arr):
+        """The backend's array for a result that may be a library scalar (NumPy's float32)."""
+        return arr
+
+    def asarray(self, obj, dtype=None, native_device=None):
+        return self.xp.asarray(obj, dtype=dtype, device=native_device)
+
+    def from_numpy(self, host, native_device=None):
+        """A NumPy array (from the host) as this backend's array."""
+        try:
+            arr = self.xp.from_dlpack(host)
+        except Exception:
+            arr = self.xp.asarray(host)
+        if native_device is not None and self.device_of(arr) != native_device:
+            arr = self.move(arr, native_device)
+        return arr
+
+    def to_numpy(self, arr):
+        """The array's values as a NumPy array on the host."""
+        import numpy as np
+
+        try:
+            return np.from_dlpack(arr)
+        except Exception:
+            return np.asarray(arr)
+
+    def materialize(self, arr):
+        """Compute what a lazy backend has pending in arr (Dask: persist); eager backends: arr."""
+        return arr
+
+    def computed(self, arr):
+        """arr with its values computed, for .item()/.numpy()/printing (Dask keeps the result)."""
+        return arr
+
+    def writable(self, arr) -> bool:
+        """Whether arr may be updated in place so that views of it see the change."""
+        return self.inplace
+
+    def owns(self, arr) -> bool:
+        """Whether arr is a fresh array no one else sees (safe to store as a .grad without copy)."""
+        return True
+
+    def __repr__(self) -> str:
+        return f"<arraygrad backend {self.name!r}>"

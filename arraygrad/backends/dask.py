@@ -1,0 +1,70 @@
+"""Dask backend (device "dask"): lazy, chunked arrays for data larger than memory.
+
+Every in-place update and optimizer step persists what it wrote (`materialize`), and values
+computed for printing or `.item()` are kept, so graphs never grow with the step number.
+"""
+
+from __future__ import annotations
+
+import array_api_compat.dask.array as xp
+import dask
+import dask.array as da
+import numpy as np
+
+from .base import Backend
+
+
+class DaskBackend(Backend):
+    device_type = "dask"
+    inplace = False
+    array_type = da.Array
+
+    def __init__(self):
+        super().__init__("dask", xp, "dask")
+
+    def default_native_device(self):
+        return "cpu"
+
+    def native_devices(self):
+        return ["cpu"]
+
+    def native_device(self, index):
+        if index not in (None, 0):
+            raise RuntimeError(f"dask has one device; got index {index!r}")
+        return "cpu"
+
+    def device_of(self, arr):
+        return "cpu"
+
+    def move(self, arr, native):
+        return arr
+
+    def fix(self, arr):
+        return arr if isinstance(arr, da.Array) else da.asarray(arr)
+
+    def asarray(self, obj, dtype=None, native_device=None):
+        return xp.asarray(obj, dtype=dtype)
+
+    def from_numpy(self, host, native_device=None):
+        return da.from_array(np.asarray(host))
+
+    def to_numpy(self, arr):
+        return np.asarray(arr.compute()) if isinstance(arr, da.Array) else np.asarray(arr)
+
+    def materialize(self, arr):
+        # persist: Dask graphs grow by one step per iteration otherwise (BACKEND-NOTES.md)
+        return arr.persist() if isinstance(arr, da.Array) else arr
+
+    def computed(self, arr):
+        return self.materialize(arr)
+
+    def scatter_add(self, target, axis, index, src):
+        # one-hot contraction keeps the graph lazy; np.add.at per block needs the whole index
+        return super().scatter_add(target, axis, index, src)
+
+
+def load() -> DaskBackend:
+    return DaskBackend()
+
+
+__all__ = ["DaskBackend", "dask"]

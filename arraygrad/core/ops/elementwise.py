@@ -1,0 +1,542 @@
+"""Elementwise arithmetic and math: forward and backward side by side, one definition per op.
+
+Backward formulas take (K, node, saved, grad) and use only operators and K's array-API
+functions, so they run on raw arrays (normal backward) and on Tensors (create_graph=True).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import dtypes as _dt
+from ..autograd import OUT, record
+from ..tensor import Tensor
+from ._common import binary_operands, method, unbroadcast
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "float_power", "atan2", "arctan2", "maximum", "minimum", "fmax",
+    "fmin", "hypot", "logaddexp", "neg", "negative", "positive", "abs", "absolute", "exp", "exp2",
+    "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan", "asin", "acos",
+    "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+    "sigmoid", "relu", "sign", "sgn", "floor", "ceil", "round", "trunc", "fix", "frac",
+    "reciprocal", "square", "erf", "lerp", "rad2deg", "deg2rad", "xlogy",
+]
+
+_SCALARS = (float, int, bool, complex)
+
+
+def _cast(t: Tensor, d: _dt.dtype, op: str = "") -> Tensor:
+    """t as dtype d; differentiable between floating and complex dtypes."""
+    dev = t._dev
+    nd = dev.native_dtype(d, op or "to")
+    x = t._data
+    if x.dtype == nd:
+        return t
+    out = dev.xp.astype(x, nd)
+    if d.kind < _dt._FLOAT:
+        return record(dev, out, "ToCopyBackward0", None, ())
+    return record(dev, out, "ToCopyBackward0", _cast_bw, (t,), (), x.dtype)
+
+
+def _cast_bw(K, n, s, g):
+    if hasattr(g, "_data"):  # create_graph: cast back differentiably
+        return (_cast(g, n.dev.to_ag[n.ctx]),)
+    return (K.astype(g, n.ctx),)
+
+
+# ---- binary arithmetic ---------------------------------------------------------------------------
+def _shapes(a, b):
+    return (a._data.shape if isinstance(a, Tensor) else (), b._data.shape if isinstance(b, Tensor) else ())
+
+
+def _add_bw(K, n, s, g):
+    sa, sb, alpha = n.ctx
+    return (unbroadcast(K, g, sa) if n.needs[0] else None,
+            unbroadcast(K, g * alpha if alpha != 1 else g, sb) if n.needs[1] else None)
+
+
+def _add_scalar_bw(K, n, s, g):
+    return (g,)
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    dev, a, b = binary_operands("add", input, other)
+    if alpha != 1:
+        b = b * alpha
+    if type(b) in _SCALARS:
+        return record(dev, a._data + b, "AddBackward0", _add_scalar_bw, (a,))
+    if type(a) in _SCALARS:
+        return record(dev, a + b._data, "AddBackward0", _add_scalar_bw, (b,))
+    _check_shapes("add", a, b)
+    return record(dev, a._data + b._data, "AddBackward0", _add_bw, (a, b), (), (a._data.shape, b._data.shape, 1))
+
+
+def _sub_bw(K, n, s, g):
+    sa, sb = n.ctx
+    return (unbroadcast(K, g, sa) if n.needs[0] else None,
+            unbroadcast(K, -g, sb) if n.needs[1] else None)
+
+
+def _rsub_scalar_bw(K, n, s, g):
+    return (-g,)
+
+
+def sub(input, other, *, alpha=1) -> Tensor:
+    dev, a, b = binary_operands("sub", input, other)
+    if alpha != 1:
+        b = b * alpha
+    if type(b) in _SCALARS:
+        return record(dev, a._data - b, "SubBackward0", _add_scalar_bw, (a,))
+    if type(a) in _SCALARS:
+        return record(dev, a - b._data, "RsubBackward1", _rsub_scalar_bw, (b,))
+    _check_shapes("sub", a, b)
+    return record(dev, a._data - b._data, "SubBackward0", _sub_bw, (a, b), (), (a._data.shape, b._data.shape))
+
+
+def _mul_bw(K, n, s, g):
+    a, b = s
+    sa, sb = n.ctx
+    return (unbroadcast(K, g * b, sa) if n.needs[0] else None,
+            unbroadcast(K, g * a, sb) if n.needs[1] else None)
+
+
+def _mul_scalar_bw(K, n, s, g):
+    return (g * n.ctx,)
+
+
+def mul(input, other) -> Tensor:
+    dev, a, b = binary_operands("mul", input, other)
+    if type(b) in _SCALARS:
+        return record(dev, a._data * b, "MulBackward0", _mul_scalar_bw, (a,), (), b)
+    if type(a) in _SCALARS:
+        return record(dev, a * b._data, "MulBackward0", _mul_scalar_bw, (b,), (), a)
+    _check_shapes("mul", a, b)
+    return record(dev, a._data * b._data, "MulBackward0", _mul_bw, (a, b),
+                  (b if a._rg else None, a if b._rg else None), (a._data.shape, b._data.shape))
+
+
+def _to_float(x, op):
+    """Integer and bool operands of a true division become the default float dtype."""
+    if isinstance(x, Tensor) and x.dtype.kind < _dt._FLOAT:
+        return _cast(x, _dt.get_default_dtype(), op)
+    return x
+
+
+def _div_bw(K, n, s, g):
+    a, b = s
+    sa, sb = n.ctx
+    return (unbroadcast(K, g / b, sa) if n.needs[0] else None,
+            unbroadcast(K, -g * a / (b * b), sb) if n.needs[1] else None)
+
+
+def _div_scalar_bw(K, n, s, g):
+    return (g / n.ctx,)
+
+
+def _rdiv_scalar_bw(K, n, s, g):
+    (b,) = s
+    return (-g * n.ctx / (b * b),)
+
+
+def div(input, other, *, rounding_mode=None) -> Tensor:
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        out = trunc(div(input, other))
+        res_kind = _dt.result_type(*(x for x in (input, other)))
+        return out if res_kind.kind >= _dt._FLOAT else _cast(out, res_kind)
+    if rounding_mode is not None:
+        raise ValueError(f"div(): rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    input, other = _to_float(input, "div"), _to_float(other, "div")
+    if isinstance(input, Tensor) and type(other) is int:
+        other = float(other)
+    dev, a, b = binary_operands("div", input, other)
+    if type(b) in _SCALARS:
+        return record(dev, a._data / b, "DivBackward0", _div_scalar_bw, (a,), (), b)
+    if type(a) in _SCALARS:
+        return record(dev, a / b._data, "DivBackward0", _rdiv_scalar_bw, (b,), (b,), a)
+    _check_shapes("div", a, b)
+    return record(dev, a._data / b._data, "DivBackward0", _div_bw, (a, b), (a, b),
+                  (a._data.shape, b._data.shape))
+
+
+def _nondiff_binary(op, name, f):
+    def fn(input, other) -> Tensor:
+        dev, a, b = binary_operands(op, input, other)
+        xa = a._data if isinstance(a, Tensor) else a
+        xb = b._data if isinstance(b, Tensor) else b
+        return record(dev, f(dev.xp, xa, xb), name, _zero_shaped_bw,
+                      tuple(x for x in (a, b) if isinstance(x, Tensor)), (), _shapes_of(a, b))
+    fn.__name__ = op
+    return fn
+
+
+def _shapes_of(*xs):
+    return tuple(x._data.shape for x in xs if isinstance(x, Tensor))
+
+
+subtract, multiply, divide, true_divide = sub, mul, div, div
+
+
+def _zero_shaped_bw(K, n, s, g):
+    return tuple(K.zeros_like(unbroadcast(K, g, sh)) if need else None
+                 for need, sh in zip(n.needs, n.ctx))
+
+
+floor_divide = _nondiff_binary("floor_divide", "FloorDivideBackward0", lambda xp, a, b: a // b)
+
+
+def _remainder_bw(K, n, s, g):
+    a, b = s
+    sa, sb, trunc_mode = n.ctx
+    q = (K.trunc(a / b) if trunc_mode else K.floor(a / b)) if n.needs[1] else None
+    return (unbroadcast(K, g, sa) if n.needs[0] else None,
+            unbroadcast(K, -g * q, sb) if n.needs[1] else None)
+
+
+def _mod(op, name, trunc_mode):
+    def fn(input, other) -> Tensor:
+        dev, a, b = binary_operands(op, input, other)
+        ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+        xa = a._data if ta else a
+        xb = b._data if tb else b
+        xp = dev.xp
+        if trunc_mode:
+            if not ta:
+                xa = xp.full((), xa, dtype=xb.dtype, device=dev.native)
+            if not tb:
+                xb = xp.full((), xb, dtype=xa.dtype, device=dev.native)
+            out = xa - xp.trunc(xa / xb) * xb if dev.to_ag[xa.dtype].kind >= _dt._FLOAT else (
+                xa - xp.sign(xa) * (xp.abs(xa) // xp.abs(xb)) * xp.sign(xb) * xb)
+        else:
+            out = xa % xb
+        ins = (a if ta else None, b if tb else None)
+        sv = (a if ta else xa, b if tb else xb)
+        return record(dev, out, name, _remainder_bw, ins, sv,
+                      (xa.shape if ta else (), xb.shape if tb else (), trunc_mode))
+    fn.__name__ = op
+    return fn
+
+
+remainder = _mod("remainder", "RemainderBackward0", False)
+fmod = _mod("fmod", "FmodBackward0", True)
+
+
+def _ipow(x, n: int):
+    """x ** n for a small non-negative integer n by repeated multiplication (NumPy's general
+    power is slow), on arrays or Tensors alike."""
+    if n == 0:
+        return x * 0 + 1
+    r = x
+    for _ in range(n - 1):
+        r = r * x
+    return r
+
+
+def _pow_scalar_bw(K, n, s, g):
+    (x,) = s
+    e = n.ctx
+    if e == 0:
+        return (g * 0,)
+    if type(e) is int and 1 <= e <= 5:
+        return (g * (e * _ipow(x, e - 1)) if e > 1 else g,)
+    return (g * e * K.pow(x, e - 1),)
+
+
+def _pow_bw(K, n, s, g):
+    x, y, out = s
+    sx, sy = n.ctx
+    gx = gy = None
+    if n.needs[0]:
+        gx = unbroadcast(K, g * y * K.pow(x, y - 1), sx)
+    if n.needs[1]:
+        safe = K.where(x > 0, x, K.ones_like(x))
+        gy = unbroadcast(K, K.where(x > 0, g * out * K.log(safe), K.zeros_like(out * g)), sy)
+    return gx, gy
+
+
+def _rpow_bw(K, n, s, g):
+    (out,) = s
+    return (g * out * math.log(n.ctx) if n.ctx > 0 else g * 0,)
+
+
+def pow(input, exponent) -> Tensor:
+    if isinstance(exponent, Tensor) and isinstance(input, Tensor) and exponent.ndim == 0 and (
+            exponent.dtype.kind < _dt._FLOAT <= input.dtype.kind) and not exponent._rg:
+        exponent = exponent.item()
+    dev, a, b = binary_operands("pow", input, exponent)
+    if type(b) in _SCALARS:
+        x = a._data
+        kind = dev.to_ag[x.dtype].kind
+        if kind <= _dt._INT and type(b) is int and b < 0:
+            raise RuntimeError("pow(): Integers to negative integer powers are not allowed.")
+        if type(b) is int and 0 <= b <= 5:
+            out = _ipow(x, b) if b else dev.xp.ones_like(x)
+        elif type(b) is float and b == 0.5 and kind >= _dt._FLOAT:
+            out = dev.xp.sqrt(x)
+        else:
+            out = x ** b
+        return record(dev, out, "PowBackward0", _pow_scalar_bw, (a,), (a,), b)
+    if type(a) in _SCALARS:
+        out = a ** b._data
+        return record(dev, out, "PowBackward1", _rpow_bw, (b,), (OUT,), a)
+    _check_shapes("pow", a, b)
+    out = dev.xp.pow(a._data, b._data)
+    return record(dev, out, "PowBackward1", _pow_bw, (a, b), (a, b, OUT),
+                  (a._data.shape, b._data.shape))
+
+
+def float_power(input, exponent) -> Tensor:
+    def up(x):
+        if isinstance(x, Tensor):
+            return _cast(x, _dt.complex128 if x.dtype.kind == _dt._COMPLEX else _dt.float64)
+        return x
+    return pow(up(input), up(exponent) if isinstance(exponent, Tensor) else float(exponent))
+
+
+def _binary_math(op, name, f, bw):
+    def fn(input, other) -> Tensor:
+        input, other = _to_float(input, op), _to_float(other, op)
+        dev, a, b = binary_operands(op, input, other)
+        a = a if isinstance(a, Tensor) else _full_like(a, b)
+        b = b if isinstance(b, Tensor) else _full_like(b, a)
+        _check_shapes(op, a, b)
+        return record(dev, f(dev.xp, a._data, b._data), name, bw, (a, b), (a, b, OUT),
+                      (a._data.shape, b._data.shape))
+    fn.__name__ = op
+    return fn
+
+
+def _full_like(value, like: Tensor) -> Tensor:
+    from ..creation import scalar_tensor
+
+    return scalar_tensor(value, like)
+
+
+def _atan2_bw(K, n, s, g):
+    a, b, _ = s
+    den = a * a + b * b
+    return (unbroadcast(K, g * b / den, n.ctx[0]) if n.needs[0] else None,
+            unbroadcast(K, -g * a / den, n.ctx[1]) if n.needs[1] else None)
+
+
+def _minmax_bw(sign):
+    def bw(K, n, s, g):
+        a, b, _ = s
+        win_a = (a > b) if sign > 0 else (a < b)
+        tie = a == b
+        wa = K.astype(win_a, g.dtype) + K.astype(tie, g.dtype) * 0.5
+        return (unbroadcast(K, g * wa, n.ctx[0]) if n.needs[0] else None,
+                unbroadcast(K, g * (1 - wa), n.ctx[1]) if n.needs[1] else None)
+    return bw
+
+
+def _hypot_bw(K, n, s, g):
+    a, b, out = s
+    return (unbroadcast(K, g * a / out, n.ctx[0]) if n.needs[0] else None,
+            unbroadcast(K, g * b / out, n.ctx[1]) if n.needs[1] else None)
+
+
+def _logaddexp_bw(K, n, s, g):
+    a, b, out = s
+    return (unbroadcast(K, g * K.exp(a - out), n.ctx[0]) if n.needs[0] else None,
+            unbroadcast(K, g * K.exp(b - out), n.ctx[1]) if n.needs[1] else None)
+
+
+def _fminmax(f):
+    def g(xp, a, b):
+        r = f(a, b)
+        r = xp.where(xp.isnan(a), b, r)
+        return xp.where(xp.isnan(b), a, r)
+    return g
+
+
+atan2 = arctan2 = _binary_math("atan2", "Atan2Backward0", lambda xp, a, b: xp.atan2(a, b), _atan2_bw)
+maximum = _binary_math("maximum", "MaximumBackward0", lambda xp, a, b: xp.maximum(a, b), _minmax_bw(1))
+minimum = _binary_math("minimum", "MinimumBackward0", lambda xp, a, b: xp.minimum(a, b), _minmax_bw(-1))
+fmax = _binary_math("fmax", "FmaxBackward0", lambda xp, a, b: _fminmax(xp.maximum)(xp, a, b), _minmax_bw(1))
+fmin = _binary_math("fmin", "FminBackward0", lambda xp, a, b: _fminmax(xp.minimum)(xp, a, b), _minmax_bw(-1))
+hypot = _binary_math("hypot", "HypotBackward0", lambda xp, a, b: xp.hypot(a, b), _hypot_bw)
+logaddexp = _binary_math("logaddexp", "LogaddexpBackward0", lambda xp, a, b: xp.logaddexp(a, b),
+                         _logaddexp_bw)
+
+
+def xlogy(input, other) -> Tensor:
+    """input * log(other), 0 where input is 0 (PyTorch's xlogy)."""
+    from .comparison import where
+
+    prod = mul(input, log(other if isinstance(other, Tensor) else _full_like(float(other), input)))
+    zero = input == 0
+    return where(zero, prod * 0, prod)
+
+
+def lerp(input, end, weight) -> Tensor:
+    return add(input, mul(weight, sub(end, input)))
+
+
+def _check_shapes(op: str, a: Tensor, b: Tensor) -> None:
+    sa, sb = a._data.shape, b._data.shape
+    if sa == sb:
+        return
+    for x, y in zip(reversed(sa), reversed(sb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"{op}(): the shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast together "
+                f"(size {x} vs {y} at a non-singleton dimension)")
+
+
+# ---- unary math ----------------------------------------------------------------------------------
+def _unary(op: str, name: str, f, bw, save, floating=True):
+    """An elementwise op of one tensor; `save` is "in", "out" or None (what bw gets in `s`);
+    `floating`: integer inputs are first cast to the default float dtype, as PyTorch does."""
+    def fn(input) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{op}(): expected a Tensor, got {type(input).__name__}")
+        if floating and input._dev.to_ag[input._data.dtype].kind < _dt._FLOAT:
+            input = _cast(input, _dt.get_default_dtype(), op)
+        dev = input._dev
+        out = f(dev.K, input._data)
+        if bw is None:
+            return record(dev, out, name, _zero_like_bw, (input,))
+        saved = (input,) if save == "in" else (OUT,) if save == "out" else ()
+        return record(dev, out, name, bw, (input,), saved)
+    fn.__name__ = op
+    return fn
+
+
+def _zero_like_bw(K, n, s, g):
+    return (K.zeros_like(g),)
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _sigmoid(K, x):
+    return 1 / (1 + K.exp(-x))
+
+
+def _relu(K, x):
+    return K.where(x > 0, x, K.zeros_like(x))
+
+
+neg = negative = _unary("neg", "NegBackward0", lambda K, x: -x, lambda K, n, s, g: (-g,), None, False)
+positive = _unary("positive", "PositiveBackward0", lambda K, x: x, lambda K, n, s, g: (g,), None, False)
+abs = absolute = _unary("abs", "AbsBackward0", lambda K, x: K.abs(x),
+                        lambda K, n, s, g: (g * K.sign(s[0]),), "in", False)
+exp = _unary("exp", "ExpBackward0", lambda K, x: K.exp(x), lambda K, n, s, g: (g * s[0],), "out")
+exp2 = _unary("exp2", "Exp2Backward0", lambda K, x: 2.0 ** x,
+              lambda K, n, s, g: (g * s[0] * _LN2,), "out")
+expm1 = _unary("expm1", "Expm1Backward0", lambda K, x: K.expm1(x),
+               lambda K, n, s, g: (g * (s[0] + 1),), "out")
+log = _unary("log", "LogBackward0", lambda K, x: K.log(x), lambda K, n, s, g: (g / s[0],), "in")
+log2 = _unary("log2", "Log2Backward0", lambda K, x: K.log2(x),
+              lambda K, n, s, g: (g / (s[0] * _LN2),), "in")
+log10 = _unary("log10", "Log10Backward0", lambda K, x: K.log10(x),
+               lambda K, n, s, g: (g / (s[0] * _LN10),), "in")
+log1p = _unary("log1p", "Log1PBackward0", lambda K, x: K.log1p(x),
+               lambda K, n, s, g: (g / (s[0] + 1),), "in")
+sqrt = _unary("sqrt", "SqrtBackward0", lambda K, x: K.sqrt(x),
+              lambda K, n, s, g: (g / (2 * s[0]),), "out")
+rsqrt = _unary("rsqrt", "RsqrtBackward0", lambda K, x: 1 / K.sqrt(x),
+               lambda K, n, s, g: (-0.5 * g * s[0] * s[0] * s[0],), "out")
+sin = _unary("sin", "SinBackward0", lambda K, x: K.sin(x), lambda K, n, s, g: (g * K.cos(s[0]),), "in")
+cos = _unary("cos", "CosBackward0", lambda K, x: K.cos(x), lambda K, n, s, g: (-g * K.sin(s[0]),), "in")
+tan = _unary("tan", "TanBackward0", lambda K, x: K.tan(x),
+             lambda K, n, s, g: (g * (1 + s[0] * s[0]),), "out")
+asin = arcsin = _unary("asin", "AsinBackward0", lambda K, x: K.asin(x),
+                       lambda K, n, s, g: (g / K.sqrt(1 - s[0] * s[0]),), "in")
+acos = arccos = _unary("acos", "AcosBackward0", lambda K, x: K.acos(x),
+                       lambda K, n, s, g: (-g / K.sqrt(1 - s[0] * s[0]),), "in")
+atan = arctan = _unary("atan", "AtanBackward0", lambda K, x: K.atan(x),
+                       lambda K, n, s, g: (g / (1 + s[0] * s[0]),), "in")
+sinh = _unary("sinh", "SinhBackward0", lambda K, x: K.sinh(x), lambda K, n, s, g: (g * K.cosh(s[0]),), "in")
+cosh = _unary("cosh", "CoshBackward0", lambda K, x: K.cosh(x), lambda K, n, s, g: (g * K.sinh(s[0]),), "in")
+tanh = _unary("tanh", "TanhBackward0", lambda K, x: K.tanh(x),
+              lambda K, n, s, g: (g * (1 - s[0] * s[0]),), "out")
+asinh = _unary("asinh", "AsinhBackward0", lambda K, x: K.asinh(x),
+               lambda K, n, s, g: (g / K.sqrt(s[0] * s[0] + 1),), "in")
+acosh = _unary("acosh", "AcoshBackward0", lambda K, x: K.acosh(x),
+               lambda K, n, s, g: (g / K.sqrt(s[0] * s[0] - 1),), "in")
+atanh = _unary("atanh", "AtanhBackward0", lambda K, x: K.atanh(x),
+               lambda K, n, s, g: (g / (1 - s[0] * s[0]),), "in")
+sigmoid = _unary("sigmoid", "SigmoidBackward0", _sigmoid,
+                 lambda K, n, s, g: (g * s[0] * (1 - s[0]),), "out")
+relu = _unary("relu", "ReluBackward0", _relu,
+              lambda K, n, s, g: (K.where(s[0] > 0, g, K.zeros_like(g)),), "out", False)
+sign = sgn = _unary("sign", "SignBackward0", lambda K, x: K.sign(x), None, None, False)
+floor = _unary("floor", "FloorBackward0", lambda K, x: K.floor(x), None, None, False)
+ceil = _unary("ceil", "CeilBackward0", lambda K, x: K.ceil(x), None, None, False)
+trunc = fix = _unary("trunc", "TruncBackward0", lambda K, x: K.trunc(x), None, None, False)
+frac = _unary("frac", "FracBackward0", lambda K, x: x - K.trunc(x), lambda K, n, s, g: (g,), None)
+reciprocal = _unary("reciprocal", "ReciprocalBackward0", lambda K, x: 1 / x,
+                    lambda K, n, s, g: (-g * s[0] * s[0],), "out")
+square = _unary("square", "PowBackward0", lambda K, x: x * x,
+                lambda K, n, s, g: (2 * g * s[0],), "in", False)
+erf = _unary("erf", "ErfBackward0", lambda K, x: K.erf(x),
+             lambda K, n, s, g: (g * _TWO_OVER_SQRT_PI * K.exp(-(s[0] * s[0])),), "in")
+rad2deg = _unary("rad2deg", "Rad2DegBackward0", lambda K, x: x * (180.0 / math.pi),
+                 lambda K, n, s, g: (g * (180.0 / math.pi),), None)
+deg2rad = _unary("deg2rad", "Deg2RadBackward0", lambda K, x: x * (math.pi / 180.0),
+                 lambda K, n, s, g: (g * (math.pi / 180.0),), None)
+
+
+def _round_impl(K, x, decimals=0):
+    if decimals == 0:
+        return K.round(x)
+    f = 10.0 ** decimals
+    return K.round(x * f) / f
+
+
+_round0 = _unary("round", "RoundBackward0", lambda K, x: K.round(x), None, None, False)
+
+
+def round(input, *, decimals: int = 0) -> Tensor:  # noqa: A001
+    if decimals == 0:
+        return _round0(input)
+    return record(input._dev, _round_impl(input._dev.K, input._data, decimals), "RoundBackward1",
+                  _zero_like_bw, (input,))
+
+
+# ---- Tensor methods and operators ----------------------------------------------------------------
+def _rsub(self, other):
+    return sub(other, self)
+
+
+def _rdiv(self, other):
+    return div(other, self)
+
+
+def _rpow(self, other):
+    return pow(other, self)
+
+
+def _rfloordiv(self, other):
+    return floor_divide(other, self)
+
+
+def _rmod(self, other):
+    return remainder(other, self)
+
+
+for _name, _fn in {
+    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": _rsub, "__mul__": mul,
+    "__rmul__": mul, "__truediv__": div, "__rtruediv__": _rdiv, "__pow__": pow, "__rpow__": _rpow,
+    "__floordiv__": floor_divide, "__rfloordiv__": _rfloordiv, "__mod__": remainder,
+    "__rmod__": _rmod, "__neg__": neg, "__pos__": positive, "__abs__": abs,
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
+    "divide": div, "true_divide": div, "floor_divide": floor_divide, "remainder": remainder,
+    "fmod": fmod, "pow": pow, "float_power": float_power, "atan2": atan2, "arctan2": atan2,
+    "maximum": maximum, "minimum": minimum, "fmax": fmax, "fmin": fmin, "hypot": hypot,
+    "logaddexp": logaddexp, "xlogy": xlogy, "lerp": lerp, "round": round,
+}.items():
+    setattr(Tensor, _name, _fn)
+
+for _fn in (neg, negative, positive, abs, absolute, exp, exp2, expm1, log, log2, log10, log1p, sqrt,
+            rsqrt, sin, cos, tan, asin, acos, atan, arcsin, arccos, arctan, sinh, cosh, tanh, asinh,
+            acosh, atanh, sigmoid, relu, sign, sgn, floor, ceil, trunc, fix, frac, reciprocal,
+            square, erf, rad2deg, deg2rad):
+    method(_fn.__name__)(_fn)
+Tensor.negative, Tensor.absolute, Tensor.sgn, Tensor.fix = neg, abs, sign, trunc
+Tensor.arcsin, Tensor.arccos, Tensor.arctan = asin, acos, atan

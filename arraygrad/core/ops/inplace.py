@@ -1,0 +1,225 @@
+"""In-place ops (`add_`, `mul_`, `zero_`, `-=`, ...) with PyTorch's semantics.
+
+Recording (grad mode on and something requires grad): the op runs out of place on an alias of
+the tensor and the tensor takes the result's data and history; the alias keeps the old values
+for the backward pass. Not recording (optimizer steps, `no_grad`): the backend array is updated
+in place where the backend allows it (views see the change), else rebound and materialized
+(Dask persists it). Either way the version counter moves, so a saved tensor that changed
+raises at backward time.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from .. import dtypes as _dt
+from ..autograd import record
+from ..grad_mode import STATE
+from ..random import default_generator
+from ..tensor import Tensor, _wrap
+from . import elementwise as E
+from ._common import devices_differ, scalar_for
+
+__all__ = ["apply_inplace"]
+
+
+def _alias(t: Tensor) -> Tensor:
+    a = _wrap(t._data, t._dev, t.grad_fn, t._oi)
+    a._rg = t._rg
+    return a
+
+
+def _check_leaf(t: Tensor, op: str) -> None:
+    if STATE.enabled and t._rg and t.grad_fn is None:
+        raise RuntimeError(f"{op}(): a leaf Variable that requires grad is being used in an in-place "
+                           "operation (wrap it in arraygrad.no_grad(), or use the out-of-place op).")
+
+
+def _cast_result(self: Tensor, result: Tensor, op: str) -> Tensor:
+    sd, rd = self.dtype, result.dtype
+    if rd is not sd:
+        if not _dt.can_cast(rd, sd):
+            raise RuntimeError(f"{op}(): result type {rd} can't be cast to the desired output "
+                               f"type {sd}")
+        result = E._cast(result, sd)
+    if result._data.shape != self._data.shape:
+        from .shape import expand
+
+        try:
+            result = expand(result, tuple(self.shape))
+        except RuntimeError:
+            raise RuntimeError(f"{op}(): output with shape {list(self.shape)} doesn't match the "
+                               f"broadcast shape {list(result.shape)}") from None
+    return result
+
+
+def _write(self: Tensor, result: Tensor, op: str) -> Tensor:
+    result = _cast_result(self, result, op)
+    b = self._dev.backend
+    if result.grad_fn is not None:
+        self._data = b.materialize(result._data)
+        self.grad_fn, self._oi, self._rg = result.grad_fn, result._oi, True
+    elif b.writable(self._data):
+        self._data[...] = result._data
+    else:
+        self._data = b.materialize(result._data)
+    self._bump()
+    return self
+
+
+def apply_inplace(self: Tensor, fn, op: str) -> Tensor:
+    """self updated in place to fn(self): the general in-place mechanism."""
+    _check_leaf(self, op)
+    src = _alias(self) if STATE.enabled else self
+    return _write(self, fn(src), op)
+
+
+def _arith(opname: str, out_of_place, iop):
+    """An arithmetic in-place op with a fast path when nothing is recorded."""
+    def fn(self: Tensor, other, *, alpha=1) -> Tensor:
+        if alpha != 1:
+            other = other * alpha
+        ot = isinstance(other, Tensor)
+        if not STATE.enabled or not (self._rg or (ot and other._rg)):
+            d = self._data
+            kind = self._dev.to_ag[d.dtype].kind
+            if ot:
+                if other._dev is not self._dev:
+                    raise devices_differ(opname, self, other)
+                od = other._dev.to_ag[other._data.dtype]
+                if od.kind > kind:
+                    raise RuntimeError(f"{opname}(): result type {od} can't be cast to the desired "
+                                       f"output type {self.dtype}")
+                o = other._data if od is self.dtype else self._dev.xp.astype(other._data, d.dtype)
+                if len(o.shape) > len(d.shape) or any(
+                        x != y and x != 1 for x, y in zip(reversed(o.shape), reversed(d.shape))):
+                    raise RuntimeError(f"{opname}(): output with shape {list(d.shape)} doesn't match "
+                                       f"the broadcast shape of {list(o.shape)}")
+            else:
+                if isinstance(other, bool):
+                    other = int(other)
+                if not isinstance(other, (int, float, complex)):
+                    raise TypeError(f"{opname}(): expected a Tensor or a number, got "
+                                    f"{type(other).__name__}")
+                if _dt._scalar_kind(other) > kind or (opname == "div_" and kind < _dt._FLOAT):
+                    res = _dt.result_type(self, other) if opname != "div_" else _dt.get_default_dtype()
+                    raise RuntimeError(f"{opname}(): result type {res} can't be cast to the desired "
+                                       f"output type {self.dtype}")
+                o = scalar_for(other, kind)
+            b = self._dev.backend
+            if b.writable(d):
+                iop(d, o)
+            else:
+                self._data = b.materialize(out_of_place(d, o))
+            self._bump()
+            return self
+        return apply_inplace(self, lambda s: getattr(E, opname[:-1])(s, other), opname)
+    fn.__name__ = opname
+    return fn
+
+
+add_ = _arith("add_", operator.add, operator.iadd)
+sub_ = _arith("sub_", operator.sub, operator.isub)
+mul_ = _arith("mul_", operator.mul, operator.imul)
+div_ = _arith("div_", operator.truediv, operator.itruediv)
+
+
+def _unary_(name: str, fn):
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        return apply_inplace(self, lambda s: fn(s, *args, **kwargs), name)
+    method.__name__ = name
+    return method
+
+
+def _zero_bw(K, n, s, g):
+    return (K.zeros_like(g),)
+
+
+def _filled(src: Tensor, value) -> Tensor:
+    xp = src._dev.xp
+    data = xp.full(src._data.shape, value, dtype=src._data.dtype, device=src._dev.native)
+    return record(src._dev, data, "FillBackward0", _zero_bw, (src,))
+
+
+def zero_(self: Tensor) -> Tensor:
+    return apply_inplace(self, lambda s: _filled(s, 0), "zero_")
+
+
+def fill_(self: Tensor, value) -> Tensor:
+    if isinstance(value, Tensor):
+        if value._rg:
+            return apply_inplace(self, lambda s: value.expand(tuple(s.shape)) + s * 0, "fill_")
+        value = value.item()
+    return apply_inplace(self, lambda s: _filled(s, value), "fill_")
+
+
+def _copy_bw(K, n, s, g):
+    from ._common import unbroadcast
+
+    return (None, unbroadcast(K, g, n.ctx))
+
+
+def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
+    """Writes src (broadcast, cast and moved as needed) into self; gradient flows to src."""
+    if not isinstance(src, Tensor):
+        from ..creation import tensor
+
+        src = tensor(src, dtype=self.dtype, device=self._dev)
+    src = src.to(self._dev)
+    if src.dtype is not self.dtype:
+        src = E._cast(src, self.dtype)
+
+    def fn(s):
+        return record(s._dev, s._dev.xp.broadcast_to(src._data, s._data.shape) + s._data * 0,
+                      "CopyBackwards", _copy_bw, (s, src), (), src._data.shape)
+    return apply_inplace(self, fn, "copy_")
+
+
+def _random_fill(self: Tensor, host) -> Tensor:
+    data = self._dev.backend.from_numpy(host, self._dev.native)
+    return apply_inplace(self, lambda s: record(s._dev, data, "RandomBackward", _zero_bw, (s,)),
+                         "random_")
+
+
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    gen = generator or default_generator
+    return _random_fill(self, gen._uniform(tuple(self.shape), self.dtype.name, a, b))
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    gen = generator or default_generator
+    return _random_fill(self, gen._normal(tuple(self.shape), self.dtype.name, mean, std))
+
+
+def bernoulli_(self: Tensor, p: float = 0.5, *, generator=None) -> Tensor:
+    gen = generator or default_generator
+    return _random_fill(self, gen._bernoulli(self.detach().numpy() * 0 + p, self.dtype.name))
+
+
+def random_(self: Tensor, low: int = 0, high: int | None = None, *, generator=None) -> Tensor:
+    gen = generator or default_generator
+    if high is None:
+        low, high = 0, low if low else 2 ** 24
+    return _random_fill(self, gen._integers(low, high, tuple(self.shape), self.dtype.name))
+
+
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
+    gen = generator or default_generator
+    return _random_fill(self, gen._exponential(tuple(self.shape), self.dtype.name, lambd))
+
+
+for _n, _f in {"add_": add_, "sub_": sub_, "subtract_": sub_, "mul_": mul_, "multiply_": mul_,
+               "div_": div_, "divide_": div_, "true_divide_": div_, "zero_": zero_, "fill_": fill_,
+               "copy_": copy_, "uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_,
+               "random_": random_, "exponential_": exponential_,
+               "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_}.items():
+    setattr(Tensor, _n, _f)
+
+for _name in ("neg", "abs", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin",
+              "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "relu", "sign",
+              "floor", "ceil", "round", "trunc", "frac", "reciprocal", "square", "erf", "pow",
+              "remainder", "fmod", "floor_divide", "atan2", "lerp", "hypot", "maximum", "minimum"):
+    setattr(Tensor, _name + "_", _unary_(_name + "_", getattr(E, _name)))
+Tensor.__ipow__ = Tensor.pow_
+Tensor.__ifloordiv__ = Tensor.floor_divide_
+Tensor.__imod__ = Tensor.remainder_

@@ -1,0 +1,83 @@
+"""Random numbers: `Generator` over a counter-based (Philox) stream drawn on the host, so that a
+seed gives the same values on every backend; `manual_seed` seeds the default generator."""
+
+from __future__ import annotations
+
+import time
+
+from ..backends.host import HostRandom
+
+__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
+           "default_generator"]
+
+
+class Generator:
+    """A random stream (PyTorch's `torch.Generator`): `manual_seed`, `get_state`, `set_state`."""
+
+    def __init__(self, device="cpu"):
+        self.device = device
+        self._host = HostRandom(67280421310721)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._host.seed(int(seed))
+        return self
+
+    def seed(self) -> int:
+        s = time.time_ns() & ((1 << 63) - 1)
+        self._host.seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._host.initial_seed()
+
+    def get_state(self):
+        from .creation import frombuffer_uint8
+
+        return frombuffer_uint8(self._host.get_state())
+
+    def set_state(self, new_state) -> Generator:
+        self._host.set_state(bytes(new_state.numpy().tobytes()))
+        return self
+
+    # draws (host arrays; the caller moves them to the device)
+    def _normal(self, shape, dtype_name, mean=0.0, std=1.0):
+        return self._host.normal(shape, dtype_name, mean, std)
+
+    def _uniform(self, shape, dtype_name, low=0.0, high=1.0):
+        return self._host.uniform(shape, dtype_name, low, high)
+
+    def _integers(self, low, high, shape, dtype_name):
+        return self._host.integers(low, high, shape, dtype_name)
+
+    def _permutation(self, n, dtype_name):
+        return self._host.permutation(n, dtype_name)
+
+    def _exponential(self, shape, dtype_name, lambd):
+        return self._host.exponential(shape, dtype_name, lambd)
+
+    def _bernoulli(self, p, dtype_name):
+        return self._host.bernoulli(p, dtype_name)
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seeds the default generator: the same seed gives the same numbers on every backend."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state) -> None:
+    default_generator.set_state(new_state)

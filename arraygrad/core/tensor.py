@@ -1,0 +1,410 @@
+"""`Tensor`: a backend array plus what autograd needs (requires_grad, grad, grad_fn, a version).
+
+The class holds the object protocol (properties, conversion, printing, moving between devices);
+the ops modules attach the math as methods, each family from its own file.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+from . import dtypes as _dt
+from .device import as_device, device
+from .grad_mode import STATE
+
+__all__ = ["Tensor"]
+
+_new = object.__new__
+
+
+class Tensor:
+    """A multi-dimensional array on one device, with define-by-run autograd."""
+
+    __slots__ = ("_data", "_dev", "grad_fn", "_rg", "grad", "_vc", "_oi", "_hooks", "_retain",
+                 "__weakref__")
+
+    def __new__(cls, *args, **kwargs):
+        # Tensor(data) / Tensor(2, 3): PyTorch's legacy constructor, default float dtype
+        from .creation import _legacy_new
+
+        return _legacy_new(cls, *args, **kwargs)
+
+    # ---- autograd state -----------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and self.dtype.kind < _dt._FLOAT:
+            raise RuntimeError(
+                f"only Tensors of floating point and complex dtype can require gradients "
+                f"(got {self.dtype})")
+        self._rg = builtins.bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retain
+
+    @property
+    def _version(self) -> int:
+        return 0 if self._vc is None else self._vc[0]
+
+    @property
+    def data(self) -> Tensor:
+        """The same values, detached from the graph (shares memory)."""
+        return _wrap(self._data, self._dev)
+
+    @data.setter
+    def data(self, other: Tensor) -> None:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(other).__name__}")
+        self._data, self._dev = other._data, other._dev
+
+    def detach(self) -> Tensor:
+        t = _wrap(self._data, self._dev)
+        t._vc = self._shared_vc()
+        return t
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    def _shared_vc(self) -> list:
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        return vc
+
+    def _bump(self) -> None:
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
+
+    def retain_grad(self) -> None:
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None and not self._retain:
+            self._retain = True
+            from .autograd import _add_output_hook
+
+            _add_output_hook(self, None)
+
+    def register_hook(self, hook):
+        """Calls hook(grad) when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .autograd import _add_output_hook, _RemovableHandle
+
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            return _RemovableHandle(self._hooks, hook)
+        return _add_output_hook(self, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        from .autograd import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+                 inputs=inputs)
+
+    # ---- array attributes -----------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return tuple(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        s = self._data.shape
+        if dim is None:
+            return Size(s)
+        return s[_dim(dim, len(s), "size")]
+
+    @property
+    def dtype(self) -> _dt.dtype:
+        return self._dev.to_ag[self._data.dtype]
+
+    @property
+    def device(self) -> device:
+        return self._dev
+
+    @property
+    def ndim(self) -> int:
+        return len(self._data.shape)
+
+    def dim(self) -> int:
+        return len(self._data.shape)
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        n = 1
+        for s in self._data.shape:
+            n *= s
+        return n
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == _dt._FLOAT
+
+    def is_complex(self) -> bool:
+        return self.dtype.kind == _dt._COMPLEX
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._dev.type == "cuda"
+
+    def is_contiguous(self) -> bool:
+        return True
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def get_device(self) -> int:
+        return self._dev.index if self._dev.type == "cuda" else -1
+
+    def __len__(self) -> int:
+        if not self._data.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if not self._data.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # ---- values on the host -------------------------------------------------------------------
+    def _computed(self):
+        """The backend array with its values computed (kept, so a lazy backend computes once)."""
+        d = self._dev.backend.computed(self._data)
+        if d is not self._data:
+            self._data = d
+        return d
+
+    def numpy(self, *, force: bool = False):
+        if self._rg and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._dev.backend.to_numpy(self._computed())
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._dev.backend.to_numpy(self._computed())
+        return a if dtype is None else a.astype(dtype)
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self._dev.backend.to_numpy(self._computed()).reshape(()).item()
+
+    def tolist(self):
+        return self._dev.backend.to_numpy(self._computed()).tolist()
+
+    def __float__(self) -> float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> int:
+        return builtins.int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in (_dt._INT, _dt._BOOL) or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.numel()} elements is ambiguous")
+        return builtins.bool(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __repr__(self) -> str:
+        from ..backends.host import format_values
+
+        body = format_values(self._dev.backend.to_numpy(self._computed()), "tensor(")
+        extras = []
+        if self._dev.type != "cpu":
+            extras.append(f"device='{self._dev}'")
+        d = self.dtype
+        if self.numel() == 0 or d not in (_dt.get_default_dtype(), _dt.int64, _dt.bool,
+                                           _dt.complex64 if _dt.get_default_dtype() is _dt.float32
+                                           else _dt.complex128):
+            if self.numel() == 0 and self.ndim > 1:
+                extras.append(f"size={tuple(self.shape)}")
+            if d is not _dt.get_default_dtype() or self.numel() == 0:
+                if not (self.numel() == 0 and d is _dt.get_default_dtype()):
+                    extras.append(f"dtype={d!r}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self._rg:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return repr(self)
+
+    # ---- the array API's array object -----------------------------------------------------------
+    def __dlpack__(self, *args, **kwargs):
+        return self._computed().__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._computed().__dlpack_device__()
+
+    def __array_namespace__(self, api_version: str | None = None):
+        from .. import array_api
+
+        if api_version not in (None, "2023.12", "2024.12"):
+            raise ValueError(f"arraygrad.array_api implements the 2024.12 standard, not {api_version}")
+        return array_api
+
+    def to_device(self, device, /, *, stream=None) -> Tensor:
+        return self.to(device)
+
+    # ---- moving and casting -------------------------------------------------------------------
+    def to(self, *args, **kwargs) -> Tensor:
+        """`.to(device)`, `.to(dtype)`, `.to(device, dtype)` or `.to(other_tensor)`; differentiable."""
+        dev = kwargs.pop("device", None)
+        dt = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        copy = kwargs.pop("copy", False)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, _dt.dtype):
+                dt = a
+            elif isinstance(a, Tensor):
+                dev, dt = a._dev, a.dtype
+            elif a is not None:
+                dev = a
+        out = self
+        if dev is not None:
+            from .ops.movement import to_device
+
+            out = to_device(out, as_device(dev))
+        if dt is not None and dt is not out.dtype:
+            from .ops.elementwise import _cast
+
+            out = _cast(out, dt)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Tensor:
+        return self.to(as_device(device if device is not None else "cuda"))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"arraygrad.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            dtype = _TYPE_FROM_NAME.get(name) or _dt.from_name(name)
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        return self.to(_dt.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dt.float64)
+
+    def half(self) -> Tensor:
+        return self.to(_dt.float16)
+
+    def long(self) -> Tensor:
+        return self.to(_dt.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dt.int32)
+
+    def short(self) -> Tensor:
+        return self.to(_dt.int16)
+
+    def bool(self) -> Tensor:
+        return self.to(_dt.bool)
+
+    def byte(self) -> Tensor:
+        return self.to(_dt.uint8)
+
+    def char(self) -> Tensor:
+        return self.to(_dt.int8)
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_TYPE_FROM_NAME = {v: _dt.from_name(k) for k, v in _TYPE_NAMES.items()}
+
+
+class Size(tuple):
+    """`Tensor.size()`: a tuple of ints, printed as PyTorch does."""
+
+    def __repr__(self) -> str:
+        return f"arraygrad.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+def _dim(d: int, ndim: int, op: str) -> int:
+    """d as a non-negative dimension of an ndim-dimensional tensor, or an IndexError naming op."""
+    n = ndim if ndim else 1
+    if not -n <= d < n:
+        raise IndexError(f"{op}(): dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {d})")
+    return d + n if d < 0 else d
+
+
+def _wrap(data, dev: device, node=None, oi: int = 0) -> Tensor:
+    """A Tensor over a backend array; with a node, the tensor is that node's output number oi."""
+    at = dev.backend.array_type
+    if at is not None and type(data) is not at:
+        data = dev.backend.fix(data)
+    t = _new(Tensor)
+    t._data = data
+    t._dev = dev
+    t.grad_fn = node
+    t._rg = node is not None
+    t.grad = None
+    t._vc = None
+    t._oi = oi
+    t._hooks = None
+    t._retain = False
+    return t
+
+
+def _grad_mode_enabled() -> bool:
+    return STATE.enabled
