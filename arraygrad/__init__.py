@@ -20,6 +20,11 @@ from .core.ops.elementwise import *  # noqa: F403
 from .core.ops.elementwise import abs, pow, round  # noqa: A004
 from .core.ops.reduction import *  # noqa: F403
 from .core.ops.reduction import sum  # noqa: A004
+from .core.ops.comparison import *  # noqa: F403
+from .core.ops.shape import *  # noqa: F403
+from .core.ops.indexing import *  # noqa: F403
+from .core.ops.linalg import *  # noqa: F403
+from .core.ops.sorting import *  # noqa: F403
 from .core.ops import inplace as _inplace  # noqa: F401  (attaches the in-place methods)
 from . import autograd, cuda  # noqa: E402
 
