@@ -113,7 +113,7 @@ def mul(input, other) -> Tensor:
         return record(dev, a * b._data, "MulBackward0", _mul_scalar_bw, (b,), (), a)
     _check_shapes("mul", a, b)
     return record(dev, a._data * b._data, "MulBackward0", _mul_bw, (a, b),
-                  (b if a._rg else None, a if b._rg else None), (a._data.shape, b._data.shape))
+                  (a if b._rg else None, b if a._rg else None), (a._data.shape, b._data.shape))
 
 
 def _to_float(x, op):
