@@ -16,6 +16,7 @@ from .core.random import (Generator, default_generator, get_rng_state, initial_s
                           seed, set_rng_state)
 from .core.tensor import Size, Tensor
 from .core.creation import *  # noqa: F403
+from .core.serialization import save, load
 from .core.ops.elementwise import *  # noqa: F403
 from .core.ops.elementwise import abs, pow, round  # noqa: A004
 from .core.ops.reduction import *  # noqa: F403

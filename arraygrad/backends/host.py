@@ -1,12 +1,13 @@
 """NumPy as the host library: the counter-based random stream behind `arraygrad.Generator`
-(Philox, drawn on the host so that every backend gets the same numbers for a seed) and the
-torch-like formatting of tensor values for `repr`."""
+(Philox, drawn on the host so that every backend gets the same numbers for a seed), the
+torch-like formatting of tensor values for `repr`, and the safetensors encoding of checkpoints."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["HostRandom", "format_values", "to_host"]
+__all__ = ["HostRandom", "format_values", "to_host", "pack_safetensors", "unpack_safetensors",
+           "digest_array"]
 
 _NP = {"float16": np.float16, "float32": np.float32, "float64": np.float64,
        "complex64": np.complex64, "complex128": np.complex128}
@@ -112,3 +113,50 @@ def to_host(obj, copy: bool = False) -> np.ndarray:
         except Exception:
             pass
     return np.array(obj, copy=True) if copy else np.asarray(obj)
+
+
+# ---- checkpoints (arraygrad.save / arraygrad.load) ---------------------------------------------
+def _storable(arr: np.ndarray) -> np.ndarray:
+    """arr as safetensors stores it: contiguous, little-endian; complex as (..., 2) reals, since
+    safetensors has no complex128 (and complex64 only in recent versions)."""
+    arr = np.ascontiguousarray(arr)
+    if arr.dtype.kind == "c":
+        real = np.float64 if arr.dtype == np.complex128 else np.float32
+        arr = arr.reshape(arr.shape + (1,)).view(real)  # (..., 1) complex -> (..., 2) reals
+    return arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+
+
+def pack_safetensors(arrays: dict, metadata: dict) -> bytes:
+    """The safetensors encoding of {name: host array} with string metadata."""
+    from safetensors.numpy import save
+
+    return save({k: _storable(v) for k, v in arrays.items()}, metadata=metadata)
+
+
+def unpack_safetensors(raw: bytes, dtypes: dict) -> dict:
+    """{name: writable host array} from safetensors bytes; `dtypes` names each array's dtype as
+    saved (complex arrays were stored as pairs of reals). Raises ValueError on a malformed file."""
+    from safetensors.numpy import load
+
+    try:
+        flat = load(raw)
+    except Exception as e:  # SafetensorError is not a public name in every version
+        raise ValueError(str(e)) from None
+    out = {}
+    for k, arr in flat.items():
+        want = dtypes.get(k)
+        if want is not None and want.startswith("complex"):
+            if arr.ndim == 0 or arr.shape[-1] != 2:
+                raise ValueError(f"tensor {k!r}: a complex tensor needs a last axis of 2 reals")
+            arr = np.ascontiguousarray(arr).view(np.dtype(want)).reshape(arr.shape[:-1])
+        if not arr.flags.writeable:
+            arr = arr.copy()
+        out[k] = arr
+    return out
+
+
+def digest_array(h, name: str, dtype: str, arr) -> None:
+    """Feeds one tensor's name, dtype, shape and bytes (as saved) into the hash object h."""
+    arr = _storable(np.asarray(arr))
+    h.update(f"{name}\0{dtype}\0{list(arr.shape)}\0{arr.nbytes}\0".encode())
+    h.update(arr.reshape(-1).view(np.uint8))
