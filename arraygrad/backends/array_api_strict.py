@@ -43,7 +43,8 @@ class StrictBackend(Backend):
         return np.asarray(arr)
 
     def from_numpy(self, host, native_device=None):
-        arr = xp.asarray(np.ascontiguousarray(host))
+        host = np.asarray(host)
+        arr = xp.asarray(host if host.flags.c_contiguous else host.copy(order="C"))
         if native_device is not None and native_device != arr.device:
             arr = arr.to_device(native_device)
         return arr

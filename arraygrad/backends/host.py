@@ -119,7 +119,8 @@ def to_host(obj, copy: bool = False) -> np.ndarray:
 def _storable(arr: np.ndarray) -> np.ndarray:
     """arr as safetensors stores it: contiguous, little-endian; complex as (..., 2) reals, since
     safetensors has no complex128 (and complex64 only in recent versions)."""
-    arr = np.ascontiguousarray(arr)
+    if not arr.flags.c_contiguous:  # (np.ascontiguousarray would make a 0-d array 1-d)
+        arr = arr.copy(order="C")
     if arr.dtype.kind == "c":
         real = np.float64 if arr.dtype == np.complex128 else np.float32
         arr = arr.reshape(arr.shape + (1,)).view(real)  # (..., 1) complex -> (..., 2) reals
@@ -148,7 +149,7 @@ def unpack_safetensors(raw: bytes, dtypes: dict) -> dict:
         if want is not None and want.startswith("complex"):
             if arr.ndim == 0 or arr.shape[-1] != 2:
                 raise ValueError(f"tensor {k!r}: a complex tensor needs a last axis of 2 reals")
-            arr = np.ascontiguousarray(arr).view(np.dtype(want)).reshape(arr.shape[:-1])
+            arr = arr.copy(order="C").view(np.dtype(want)).reshape(arr.shape[:-1])
         if not arr.flags.writeable:
             arr = arr.copy()
         out[k] = arr

@@ -171,12 +171,13 @@ def _read(f) -> tuple[bytes, str]:
 def _header(raw: bytes, name: str) -> dict:
     if not raw:
         _fail(name, "the file is empty")
-    if raw[:2] == b"PK" or raw[:1] == b"\x80":
+    n = int.from_bytes(raw[:8], "little")
+    if raw[:4] == b"PK\x03\x04" or (raw[:1] == b"\x80" and raw[1:2] in b"\x02\x03\x04\x05"
+                                      and n > len(raw) - 8):
         _fail(name, "it looks like a pickle or zip file (torch.save?); arraygrad never unpickles, "
                     "so only files written by arraygrad.save load")
     if len(raw) < 8:
         _fail(name, f"the file is truncated ({len(raw)} bytes, shorter than a safetensors header)")
-    n = int.from_bytes(raw[:8], "little")
     if n > len(raw) - 8:
         _fail(name, f"the header says {n} bytes of JSON but the file has {len(raw) - 8} after the "
                     "length: the file is truncated or not a safetensors file")
