@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["HostRandom", "format_values", "to_host", "pack_safetensors", "unpack_safetensors",
-           "digest_array"]
+__all__ = ["HostRandom", "format_values", "add_suffixes", "to_host", "pack_safetensors",
+           "unpack_safetensors", "digest_array"]
 
 _NP = {"float16": np.float16, "float32": np.float32, "float64": np.float64,
        "complex64": np.complex64, "complex128": np.complex128}
@@ -73,31 +73,118 @@ class HostRandom:
         return (self._gen.random(p.shape) < p).astype(dtype)
 
 
-def _float_formatter(values: np.ndarray):
-    finite = values[np.isfinite(values)] if values.size else values
-    if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
-        return lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)
-    nz = np.abs(finite[finite != 0]) if finite.size else finite
-    if nz.size and (nz.max() >= 1e8 or nz.min() < 1e-4):
-        return lambda v: f"{v:.4e}"
-    return lambda v: f"{v:.4f}" if np.isfinite(v) else str(v)
+# ---- printing: PyTorch's torch/_tensor_str.py rules, on host values ----------------------------
+_PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = 4, 1000, 3, 80
 
 
-def format_values(values: np.ndarray, prefix: str = "tensor(") -> str:
-    """Values as PyTorch prints them inside `tensor(...)`."""
-    values = np.asarray(values)
-    if values.dtype.kind == "f":
-        fmt = _float_formatter(values.astype(np.float64))
-        formatter = {"float_kind": fmt}
-    elif values.dtype.kind == "c":
-        formatter = {"complex_kind": lambda v: f"{v.real:.4f}{v.imag:+.4f}j"}
+class _Formatter:
+    """Chooses integer, fixed or scientific notation and one column width for all elements."""
+
+    def __init__(self, values: np.ndarray):
+        self.floating = values.dtype.kind == "f"
+        self.int_mode, self.sci_mode, self.max_width = True, False, 1
+        flat = values.reshape(-1)
+        if not self.floating:
+            for v in flat.tolist():
+                self.max_width = max(self.max_width, len(f"{v}"))
+            return
+        flat = flat.astype(np.float64)
+        vals = flat[np.isfinite(flat) & (flat != 0)]
+        if vals.size == 0:
+            return
+        lo, hi = np.abs(vals).min(), np.abs(vals).max()
+        self.int_mode = bool(np.all(vals == np.ceil(vals)))
+        self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+        for v in vals.tolist():
+            if self.sci_mode:
+                w = len(f"{v:.{_PRECISION}e}")
+            elif self.int_mode:
+                w = len(f"{v:.0f}") + 1
+            else:
+                w = len(f"{v:.{_PRECISION}f}")
+            self.max_width = max(self.max_width, w)
+
+    def format(self, v) -> str:
+        if self.floating:
+            if self.sci_mode:
+                ret = f"{v:{self.max_width}.{_PRECISION}e}"
+            elif self.int_mode:
+                ret = f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")
+            else:
+                ret = f"{v:.{_PRECISION}f}"
+        else:
+            ret = f"{v}"
+        return (self.max_width - len(ret)) * " " + ret
+
+
+def _element(v, f1: _Formatter, f2: _Formatter | None) -> str:
+    if f2 is None:
+        return f1.format(v)
+    re, im = f1.format(v.real), (f2.format(v.imag) + "j").lstrip()
+    return re + im if im[0] in "+-" else re + "+" + im
+
+
+def _vector(a: np.ndarray, indent: int, summarize: bool, f1, f2) -> str:
+    width = f1.max_width + 2 + (f2.max_width + 1 if f2 is not None else 0)
+    per_line = max(1, (_LINEWIDTH - indent) // width)
+    if summarize and a.shape[0] > 2 * _EDGEITEMS:
+        data = ([_element(v, f1, f2) for v in a[:_EDGEITEMS].tolist()] + [" ..."]
+                + [_element(v, f1, f2) for v in a[-_EDGEITEMS:].tolist()])
     else:
-        formatter = None
-    if values.ndim == 0:
-        return formatter["float_kind"](values.item()) if values.dtype.kind == "f" else (
-            formatter["complex_kind"](values.item()) if formatter else repr(values.item()))
-    return np.array2string(values, separator=", ", formatter=formatter, threshold=1000,
-                           edgeitems=3, prefix=prefix, max_line_width=80)
+        data = [_element(v, f1, f2) for v in a.tolist()]
+    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nested(a: np.ndarray, indent: int, summarize: bool, f1, f2) -> str:
+    if a.ndim == 0:
+        return _element(a.item(), f1, f2)
+    if a.ndim == 1:
+        return _vector(a, indent, summarize, f1, f2)
+    n = a.shape[0]
+    rows = (list(range(_EDGEITEMS)) + [None] + list(range(n - _EDGEITEMS, n))
+            if summarize and n > 2 * _EDGEITEMS else list(range(n)))
+    parts = ["..." if i is None else _nested(a[i], indent + 1, summarize, f1, f2) for i in rows]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+def _summarized(a: np.ndarray) -> np.ndarray:
+    """The elements a summarized print shows (what the column width is chosen from)."""
+    if a.ndim == 0:
+        return a
+    if a.shape[0] > 2 * _EDGEITEMS:
+        a = np.concatenate([a[:_EDGEITEMS], a[-_EDGEITEMS:]])
+    if a.ndim == 1:
+        return a
+    return np.stack([_summarized(x) for x in a])
+
+
+def format_values(values: np.ndarray, indent: int = len("tensor(")) -> str:
+    """Values as PyTorch prints them inside `tensor(...)` (the text after the prefix)."""
+    a = np.asarray(values)
+    if a.size == 0:
+        return "[]"
+    summarize = a.size > _THRESHOLD
+    shown = _summarized(a) if summarize else a
+    if a.dtype.kind == "c":
+        f1, f2 = _Formatter(shown.real), _Formatter(shown.imag)
+    else:
+        f1, f2 = _Formatter(shown), None
+    return _nested(a, indent, summarize, f1, f2)
+
+
+def add_suffixes(text: str, suffixes: list, indent: int) -> str:
+    """text + ", suffix" for each, wrapped at PyTorch's line width, closed with ')'."""
+    out = [text]
+    last = len(text) - text.rfind("\n") + 1
+    for s in suffixes:
+        if last + len(s) + 2 > _LINEWIDTH:
+            out.append(",\n" + " " * indent + s)
+            last = indent + len(s)
+        else:
+            out.append(", " + s)
+            last += len(s) + 2
+    return "".join(out) + ")"
 
 
 def to_host(obj, copy: bool = False) -> np.ndarray:

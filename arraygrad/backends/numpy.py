@@ -6,6 +6,7 @@ from __future__ import annotations
 import array_api_compat.numpy as xp
 import numpy as np
 
+from ..core import dtypes as _dt
 from .base import Backend
 
 
@@ -16,6 +17,13 @@ class NumpyBackend(Backend):
 
     def __init__(self):
         super().__init__("numpy", xp, "cpu")
+
+    def dtype_table(self, native_device):
+        # the array API lists no float16, but NumPy has it and PyTorch users expect `half()`
+        to_native, to_ag = super().dtype_table(native_device)
+        to_native.setdefault(_dt.float16, np.float16)
+        to_ag.setdefault(np.dtype(np.float16), _dt.float16)
+        return to_native, to_ag
 
     def fix(self, arr):
         return arr if type(arr) is np.ndarray else np.asarray(arr)

@@ -127,8 +127,8 @@ class Tensor:
 
     # ---- array attributes -----------------------------------------------------------------------
     @property
-    def shape(self) -> tuple:
-        return tuple(self._data.shape)
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     def size(self, dim: int | None = None):
         s = self._data.shape
@@ -244,26 +244,32 @@ class Tensor:
         return complex(self.item())
 
     def __repr__(self) -> str:
-        from ..backends.host import format_values
+        """PyTorch's format: aligned columns, then device=, dtype= (when not a default dtype),
+        grad_fn= or requires_grad=True."""
+        from ..backends.host import add_suffixes, format_values
+        from .device import get_default_device
 
-        body = format_values(self._dev.backend.to_numpy(self._computed()), "tensor(")
-        extras = []
-        if self._dev.type != "cpu":
-            extras.append(f"device='{self._dev}'")
-        d = self.dtype
-        if self.numel() == 0 or d not in (_dt.get_default_dtype(), _dt.int64, _dt.bool,
-                                           _dt.complex64 if _dt.get_default_dtype() is _dt.float32
-                                           else _dt.complex128):
-            if self.numel() == 0 and self.ndim > 1:
-                extras.append(f"size={tuple(self.shape)}")
-            if d is not _dt.get_default_dtype() or self.numel() == 0:
-                if not (self.numel() == 0 and d is _dt.get_default_dtype()):
-                    extras.append(f"dtype={d!r}")
+        prefix = "tensor(" if type(self) is Tensor else f"{type(self).__name__}("
+        indent = len(prefix)
+        suffixes = []
+        if self._dev != get_default_device():
+            suffixes.append(f"device='{self._dev}'")
+        d, default = self.dtype, _dt.get_default_dtype()
+        if self.numel() == 0:
+            body = "[]"
+            if self.ndim != 1:
+                suffixes.append(f"size={tuple(self.shape)}")
+            if d is not default:
+                suffixes.append(f"dtype={d!r}")
+        else:
+            body = format_values(self._dev.backend.to_numpy(self._computed()), indent)
+            if d not in (default, _dt._complex_of(default), _dt.int64, _dt.bool):
+                suffixes.append(f"dtype={d!r}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+            suffixes.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self._rg:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+            suffixes.append("requires_grad=True")
+        return add_suffixes(prefix + body, suffixes, indent)
 
     __str__ = __repr__
 
