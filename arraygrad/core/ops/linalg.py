@@ -76,8 +76,8 @@ def _matmul_bw(K, n, s, g):
         if n.needs[0]:
             ga = K.expand_dims(g, axis=-1) * b
         if n.needs[1]:
-            gb = K.reshape(unbroadcast(K, K.matmul(K.matrix_transpose(a), K.expand_dims(g, axis=-1)),
-                                       (sb[0], 1)), sb)
+            gcol = K.matmul(K.matrix_transpose(a), K.expand_dims(g, axis=-1))
+            gb = K.reshape(unbroadcast(K, gcol, (sb[0], 1)), sb)
         return ga, gb
     if n.needs[0]:
         ga = unbroadcast(K, K.matmul(g, K.matrix_transpose(b)), sa)
@@ -95,9 +95,11 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     dev = _check("mm", input, mat2)
     sa, sb = input._data.shape, mat2._data.shape
     if len(sa) != 2:
-        raise RuntimeError(f"mm(): self must be a matrix, got a {len(sa)}-D tensor of shape {tuple(sa)}")
+        raise RuntimeError(f"mm(): self must be a matrix, got a {len(sa)}-D tensor of shape "
+                           f"{tuple(sa)}")
     if len(sb) != 2:
-        raise RuntimeError(f"mm(): mat2 must be a matrix, got a {len(sb)}-D tensor of shape {tuple(sb)}")
+        raise RuntimeError(f"mm(): mat2 must be a matrix, got a {len(sb)}-D tensor of shape "
+                           f"{tuple(sb)}")
     if sa[1] != sb[0]:
         raise RuntimeError(f"mm(): mat1 and mat2 shapes cannot be multiplied "
                            f"({_shape_str(sa)} and {_shape_str(sb)})")
@@ -113,8 +115,8 @@ def _batch_shape(op: str, sa, sb):
         x = ba[-i] if i <= len(ba) else 1
         y = bb[-i] if i <= len(bb) else 1
         if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"{op}(): the batch dimensions of shapes {tuple(sa)} and {tuple(sb)} "
-                               f"cannot be broadcast together ({x} vs {y})")
+            raise RuntimeError(f"{op}(): the batch dimensions of shapes {tuple(sa)} and "
+                               f"{tuple(sb)} cannot be broadcast together ({x} vs {y})")
         out.append(max(x, y))
     return tuple(reversed(out))
 
@@ -235,7 +237,7 @@ ger = outer
 
 def inner(input: Tensor, other: Tensor) -> Tensor:
     """Sum over the last dimension of both (a product when either is 0-d)."""
-    if isinstance(input, Tensor) and isinstance(other, Tensor) and (not input.ndim or not other.ndim):
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and 0 in (input.ndim, other.ndim):
         return input * other
     _check("inner", input, other)
     sa, sb = tuple(input.shape), tuple(other.shape)
@@ -270,7 +272,7 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     da = [_dim(d, na, "tensordot") for d in da]
     db = [_dim(d, nb, "tensordot") for d in db]
     sa, sb = a.shape, b.shape
-    for x, y in zip(da, db):
+    for x, y in zip(da, db, strict=True):
         if sa[x] != sb[y]:
             raise RuntimeError(f"tensordot(): contracted dimensions need to match, but first has "
                                f"size {sa[x]} in dim {x} and second has size {sb[y]} in dim {y} "
@@ -278,9 +280,10 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     letters = iter(_LETTERS)
     la = [next(letters) for _ in range(na)]
     lb = [next(letters) for _ in range(nb)]
-    for x, y in zip(da, db):
+    for x, y in zip(da, db, strict=True):
         lb[y] = la[x]
-    outl = [c for i, c in enumerate(la) if i not in da] + [c for i, c in enumerate(lb) if i not in db]
+    outl = ([c for i, c in enumerate(la) if i not in da]
+            + [c for i, c in enumerate(lb) if i not in db])
     return _einsum_call("tensordot", ["".join(la), "".join(lb)], "".join(outl), (a, b))
 
 
@@ -305,8 +308,8 @@ def _scaled_sum(input, prod: Tensor, beta, alpha) -> Tensor:
     from .elementwise import _check_shapes
 
     _check_shapes("addmm", input, prod)
-    if input.ndim > prod.ndim or any(
-            x not in (1, y) for x, y in zip(reversed(input.shape), reversed(prod.shape))):
+    pairs = zip(reversed(input.shape), reversed(prod.shape), strict=False)
+    if input.ndim > prod.ndim or any(x not in (1, y) for x, y in pairs):
         raise RuntimeError(f"addmm(): the input of shape {tuple(input.shape)} cannot be broadcast "
                            f"to the product's shape {tuple(prod.shape)}")
     if beta == 0:  # PyTorch ignores input here, so nan and inf in it do not propagate
@@ -350,8 +353,9 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     if sb != tuple(b.shape):
         b = reshape(b, sb)
     la, lb = _LETTERS[:nd], _LETTERS[nd:2 * nd]
-    out = _einsum_call("kron", [la, lb], "".join(x + y for x, y in zip(la, lb)), (a, b))
-    return reshape(out, tuple(x * y for x, y in zip(sa, sb)))
+    outl = "".join(x + y for x, y in zip(la, lb, strict=True))
+    out = _einsum_call("kron", [la, lb], outl, (a, b))
+    return reshape(out, tuple(x * y for x, y in zip(sa, sb, strict=True)))
 
 
 # ---- einsum -------------------------------------------------------------------------------------
@@ -389,8 +393,8 @@ def _pair(K, a, la: list, b, lb: list, needed: set):
     contr = [c for c in la if c in lb and c not in needed]
     fa = [c for c in la if c not in lb]
     fb = [c for c in lb if c not in la]
-    sa = dict(zip(la, a.shape))
-    sb = dict(zip(lb, b.shape))
+    sa = dict(zip(la, a.shape, strict=True))
+    sb = dict(zip(lb, b.shape, strict=True))
     size = {c: max(sa[c], sb[c]) for c in batch + contr}
     if any(sa[c] != size[c] for c in batch + contr):
         a = K.broadcast_to(a, tuple(size.get(c, sa[c]) for c in la))
@@ -398,8 +402,9 @@ def _pair(K, a, la: list, b, lb: list, needed: set):
         b = K.broadcast_to(b, tuple(size.get(c, sb[c]) for c in lb))
     bs, m, k, n = ([size[c] for c in batch], _prod(sa[c] for c in fa),
                    _prod(size[c] for c in contr), _prod(sb[c] for c in fb))
-    a2 = _reshape(K, _permute(K, a, la, batch + fa + contr), (*([_prod(bs)] if batch else []), m, k))
-    b2 = _reshape(K, _permute(K, b, lb, batch + contr + fb), (*([_prod(bs)] if batch else []), k, n))
+    lead = (_prod(bs),) if batch else ()
+    a2 = _reshape(K, _permute(K, a, la, batch + fa + contr), (*lead, m, k))
+    b2 = _reshape(K, _permute(K, b, lb, batch + contr + fb), (*lead, k, n))
     out = K.matmul(a2, b2)
     shape = tuple(bs) + tuple(sa[c] for c in fa) + tuple(sb[c] for c in fb)
     return _reshape(K, out, shape), batch + fa + fb
@@ -408,7 +413,7 @@ def _pair(K, a, la: list, b, lb: list, needed: set):
 def _contract(K, subs: list, arrays: list, out: str):
     """The einsum of arrays (each with unique labels subs[i]) into labels `out`, pairwise left to
     right; size-1 dimensions broadcast against their label's size elsewhere."""
-    ops = [(x, list(s)) for x, s in zip(arrays, subs)]
+    ops = [(x, list(s)) for x, s in zip(arrays, subs, strict=True)]
     outl = list(out)
     while True:
         if len(ops) == 1:
@@ -527,7 +532,7 @@ def _parse(eq: str, shapes: list) -> tuple:
                                "letters [a-zA-Z] with at most one ellipsis")
     spare = [c for c in _LETTERS if c not in eq]
     ell_n = 0
-    for t, s in zip(terms, shapes):
+    for t, s in zip(terms, shapes, strict=True):
         k = len(t.replace("...", ""))
         if "..." in t:
             if len(s) < k:
@@ -539,7 +544,7 @@ def _parse(eq: str, shapes: list) -> tuple:
                                f"the number of dimensions of the operand, shape {tuple(s)}")
     ell = "".join(spare[:ell_n])
     subs = []
-    for t, s in zip(terms, shapes):
+    for t, s in zip(terms, shapes, strict=True):
         if "..." in t:
             e = len(s) - len(t.replace("...", ""))
             t = t.replace("...", ell[ell_n - e:])
@@ -551,7 +556,8 @@ def _parse(eq: str, shapes: list) -> tuple:
         out = rhs.replace("...", ell)
         for c in out:
             if out.count(c) > 1:
-                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in {eq!r}")
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in "
+                                   f"{eq!r}")
             if not any(c in t for t in subs):
                 raise RuntimeError(f"einsum(): output subscript {c} does not appear in the "
                                    f"equation for any input operand ({eq!r})")
@@ -559,8 +565,8 @@ def _parse(eq: str, shapes: list) -> tuple:
         alls = "".join(t.replace("...", "") for t in terms)
         out = ell + "".join(sorted(c for c in set(alls) if alls.count(c) == 1))
     sizes: dict = {}
-    for i, (t, s) in enumerate(zip(subs, shapes)):
-        for c, d in zip(t, s):
+    for i, (t, s) in enumerate(zip(subs, shapes, strict=True)):
+        for c, d in zip(t, s, strict=True):
             p = sizes.get(c)
             if p is None or p == 1:
                 sizes[c] = d
