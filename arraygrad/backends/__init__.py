@@ -19,7 +19,8 @@ _BUILTIN = {
     "numpy": ("arraygrad.backends.numpy", "pip install numpy array-api-compat"),
     "array_api_strict": ("arraygrad.backends.array_api_strict", "pip install array-api-strict"),
     "dask": ("arraygrad.backends.dask", "pip install 'arraygrad[dask]'"),
-    "cupy": ("arraygrad.backends.cupy", "pip install 'arraygrad[cupy]' on a machine with a CUDA GPU"),
+    "cupy": ("arraygrad.backends.cupy",
+             "pip install 'arraygrad[cupy]' on a machine with a CUDA GPU"),
 }
 # device type (the part of a device string before ':') -> backend name
 _DEVICE_TYPES = {"cpu": "numpy", "numpy": "numpy", "cuda": "cupy", "cupy": "cupy", "dask": "dask",
@@ -36,7 +37,8 @@ class BackendUnavailable(RuntimeError):
 
 
 def _adapt(name: str, obj) -> Backend:
-    if callable(obj) and not hasattr(obj, "__array_namespace_info__") and not isinstance(obj, Backend):
+    if (callable(obj) and not hasattr(obj, "__array_namespace_info__")
+            and not isinstance(obj, Backend)):
         obj = obj()
     if isinstance(obj, Backend):
         return obj
@@ -115,6 +117,22 @@ def available() -> list[str]:
         except BackendUnavailable:
             pass
     return out
+
+
+def known(name: str) -> bool:
+    """Whether `name` is a backend or device type the registry knows (loadable here or not)."""
+    _read_entry_points()
+    return name in _DEVICE_TYPES or name in _BUILTIN or name in _registered or name in _loaded
+
+
+def device_type_of(name: str) -> str:
+    """The device type a backend or device-type name stands for ("cupy" -> "cuda"), without
+    loading the backend."""
+    real = device_type_backend(name)
+    b = _loaded.get(real)
+    if b is not None:
+        return b.device_type
+    return {"numpy": "cpu", "cupy": "cuda"}.get(real, name)
 
 
 def device_type_backend(device_type: str) -> str:

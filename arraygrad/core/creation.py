@@ -96,10 +96,33 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
     if kind >= -1:
         d = dtype if dtype is not None else _default_dtype_of_kind(
             kind if kind >= 0 else _dt._FLOAT, dev)
-        arr = b.asarray(_plain(data), dtype=dev.native_dtype(d, "tensor"), native_device=dev.native)
+        plain = _plain(data)
+        try:
+            arr = b.asarray(plain, dtype=dev.native_dtype(d, "tensor"), native_device=dev.native)
+        except ValueError:
+            _check_rectangular(plain, 0)
+            raise
     else:
         arr = _foreign(data, dev, dtype, copy=True)
     return _finish(arr, dev, requires_grad)
+
+
+def _check_rectangular(data, dim: int) -> None:
+    """Raises PyTorch's ValueError for ragged nested lists ([[1, 2], [3]])."""
+    if not isinstance(data, list) or not data:
+        return
+    subs = [x for x in data if isinstance(x, list)]
+    if subs and len(subs) != len(data):
+        raise ValueError(f"tensor(): expected a sequence at dim {dim + 1} for every element, "
+                         f"got a mix of sequences and scalars")
+    if subs:
+        n = len(subs[0])
+        for x in subs:
+            if len(x) != n:
+                raise ValueError(f"tensor(): expected sequence of length {n} at dim {dim + 1} "
+                                 f"(got {len(x)})")
+        for x in subs:
+            _check_rectangular(x, dim + 1)
 
 
 def _foreign(data, dev, dtype, copy: bool):
@@ -225,6 +248,8 @@ def scalar_tensor(value, like: Tensor = None, *, dtype=None, device=None) -> Ten
     if like is not None:
         dtype = dtype or _dt.result_type(like, value)
         device = like._dev
+    elif dtype is None:
+        dtype = _dt.get_default_dtype()  # PyTorch: scalar_tensor(3) is float32
     return _filled("scalar_tensor", (), value, dtype, device, False)
 
 
@@ -247,8 +272,10 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         dtype = dev.default_int if all(isinstance(v, int) for v in vals) else _dt.get_default_dtype()
     nd = dev.native_dtype(dtype, "arange")
     if dtype.kind >= _dt._FLOAT:
+        # PyTorch computes start + i * step in double and rounds once to the result dtype
         n = builtins.max(0, math.ceil((end - start) / step))
-        arr = dev.xp.arange(n, dtype=nd, device=dev.native) * step + start
+        wide = dev.to_native.get(_dt.float64, nd) if dtype.kind == _dt._FLOAT else nd
+        arr = dev.xp.arange(n, dtype=wide, device=dev.native) * step + start
         arr = dev.xp.astype(arr, nd) if arr.dtype != nd else arr
     else:
         arr = dev.xp.arange(start, end, step, dtype=nd, device=dev.native)
@@ -256,17 +283,31 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """steps evenly spaced values from start to end (computed in float64 where the device has it,
+    then rounded once, so every backend gives the same values)."""
     dev = as_device(device)
     d = dtype or _dt.get_default_dtype()
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
-    arr = dev.xp.linspace(start, end, steps, dtype=dev.native_dtype(d, "linspace"), device=dev.native)
+    if not isinstance(steps, int) or steps < 0:
+        raise RuntimeError(f"linspace(): number of steps must be a non-negative int, got {steps!r}")
+    nd = dev.native_dtype(d, "linspace")
+    wide = dev.to_native.get(_dt.complex128 if d.kind == _dt._COMPLEX else _dt.float64, nd)
+    xp = dev.xp
+    if d.kind < _dt._FLOAT:
+        arr = xp.linspace(start, end, steps, dtype=wide, device=dev.native)
+        arr = xp.astype(xp.trunc(arr) if arr.dtype != nd else arr, nd)
+    else:
+        arr = xp.linspace(start, end, steps, dtype=wide, device=dev.native)
+        arr = xp.astype(arr, nd) if arr.dtype != nd else arr
     return _finish(arr, dev, requires_grad)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad=False) -> Tensor:
-    t = linspace(start, end, steps, dtype=_dt.float64 if dtype is None else dtype, device=device)
+    dev = as_device(device)
+    wide = _dt.float64 if _dt.float64 in dev.to_native else _dt.get_default_dtype()
+    t = linspace(start, end, steps, dtype=wide, device=dev)
     out = _wrap(base ** t._data, t._dev)
     out = out.to(dtype or _dt.get_default_dtype())
     return out.requires_grad_(True) if requires_grad else out

@@ -24,14 +24,23 @@ class device:
         if hit is not None:
             return hit
         if not isinstance(type_or_str, str):
-            raise TypeError(f"device(): expected a string or a device, got {type(type_or_str).__name__}")
+            raise TypeError(
+                f"device(): expected a string or a device, got {type(type_or_str).__name__}")
         typ, idx = type_or_str, index
         if ":" in type_or_str:
             if index is not None:
-                raise ValueError(f"device(): index given twice in {type_or_str!r} and index={index}")
+                raise ValueError(
+                    f"device(): index given twice in {type_or_str!r} and index={index}")
             typ, _, rest = type_or_str.partition(":")
             idx = int(rest) if rest.isdigit() else rest
-        backend = _backends.get(typ)
+        try:
+            backend = _backends.get(typ)
+        except _backends.BackendUnavailable as e:
+            if not _backends.known(typ):
+                raise
+            # like torch.device("cuda:1") on a machine without CUDA: a valid name that fails
+            # (saying what to install) only when a tensor is put there
+            return cls._unavailable(key, _backends.device_type_of(typ), idx, str(e))
         native = backend.native_device(idx)
         canon_index = backend.index_of(native) if idx is not None else None
         if isinstance(idx, int) and backend.device_type == "cuda":
@@ -49,6 +58,17 @@ class device:
             if _dt.int64 in self.to_native:
                 self.default_int = _dt.int64
             self.default_float = self.to_ag.get(defaults.get("real floating"), _dt.float32)
+            cls._cache[canon] = self
+        cls._cache[key] = self
+        return self
+
+    @classmethod
+    def _unavailable(cls, key, typ: str, idx, why: str) -> device:
+        canon = (typ, idx)
+        self = cls._cache.get(canon)
+        if self is None:
+            self = object.__new__(_UnavailableDevice)
+            self.type, self.index, self._why = typ, idx, why
             cls._cache[canon] = self
         cls._cache[key] = self
         return self
@@ -90,6 +110,15 @@ class device:
 
     def __exit__(self, *exc):
         set_default_device(_entered.pop())
+
+
+class _UnavailableDevice(device):
+    """A well-formed device whose backend cannot load here: using it raises, saying why."""
+
+    __slots__ = ("_why",)
+
+    def __getattr__(self, name):  # only reached for the backend fields left unset
+        raise _backends.BackendUnavailable(f"device '{self}': {self._why}")
 
 
 _default: list = [None]

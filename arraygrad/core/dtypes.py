@@ -144,6 +144,22 @@ def _default_of_kind(kind: _builtin_int) -> dtype:
     return int64 if kind == _INT else bool
 
 
+def _combine(higher, lower):
+    """PyTorch's combine_categories: a lower-priority operand (0-d tensor, Python scalar) only
+    changes the result when it is of a higher kind, and then keeps the higher one's precision."""
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == _COMPLEX:
+        return higher
+    if lower.kind == _COMPLEX:
+        return _complex_of(higher) if higher.kind == _FLOAT else lower
+    if higher.kind == _FLOAT:
+        return higher
+    if higher.kind == _BOOL or lower.kind == _FLOAT:
+        return promote_types(higher, lower)
+    return higher
+
+
 def result_type(*operands) -> dtype:
     """PyTorch's result dtype for Tensors (dimensioned, then 0-d) and Python scalars.
 
@@ -151,8 +167,7 @@ def result_type(*operands) -> dtype:
     dimensioned operands (float32 tensor + 0-d float64 tensor -> float32; int tensor * 1.5 -> the
     default float dtype).
     """
-    dims = zeros = None
-    scalar_kind = -1
+    dims = zeros = wrapped = None
     for x in operands:
         d = getattr(x, "dtype", None)
         if isinstance(d, dtype):
@@ -161,15 +176,9 @@ def result_type(*operands) -> dtype:
             else:
                 zeros = d if zeros is None else promote_types(zeros, d)
         else:
-            scalar_kind = max(scalar_kind, _scalar_kind(x))
-    res = dims
-    if zeros is not None and (res is None or zeros.kind > res.kind):
-        res = zeros if res is None else (
-            zeros if zeros.kind != _COMPLEX or res.kind != _FLOAT else promote_types(res, zeros))
-    if scalar_kind >= 0 and (res is None or scalar_kind > res.kind):
-        if res is not None and scalar_kind == _COMPLEX and res.kind == _FLOAT:
-            return _complex_of(res)
-        return _default_of_kind(scalar_kind)
+            w = _default_of_kind(_scalar_kind(x))
+            wrapped = w if wrapped is None else promote_types(wrapped, w)
+    res = _combine(dims, _combine(zeros, wrapped))
     if res is None:
         raise TypeError("result_type(): no operands")
     return res

@@ -223,11 +223,17 @@ class Tensor:
     def tolist(self):
         return self._dev.backend.to_numpy(self._computed()).tolist()
 
+    def _scalar(self, what: str):
+        if self.numel() != 1:
+            raise ValueError(f"only one element tensors can be converted to Python scalars "
+                             f"({what}() of a tensor of shape {tuple(self.shape)})")
+        return self.item()
+
     def __float__(self) -> float:
-        return builtins.float(self.item())
+        return builtins.float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return builtins.int(self.item())
+        return builtins.int(self._scalar("int"))
 
     def __index__(self) -> int:
         if self.dtype.kind not in (_dt._INT, _dt._BOOL) or self.numel() != 1:
@@ -235,13 +241,15 @@ class Tensor:
         return builtins.int(self.item())
 
     def __bool__(self) -> bool:
-        if self.numel() != 1:
+        n = self.numel()
+        if n != 1:
+            many = "no values" if n == 0 else "more than one value"
             raise RuntimeError(
-                f"Boolean value of Tensor with {self.numel()} elements is ambiguous")
+                f"Boolean value of Tensor with {many} is ambiguous (shape {tuple(self.shape)})")
         return builtins.bool(self.item())
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._scalar("complex"))
 
     def __repr__(self) -> str:
         """PyTorch's format: aligned columns, then device=, dtype= (when not a default dtype),
