@@ -264,9 +264,14 @@ def empty_like(x: Tensor, /, *, dtype=None, device=None) -> Tensor:
 
 def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype=None,
         device=None) -> Tensor:
+    # built from two aranges rather than xp.eye: Dask's eye fails when n_cols > n_rows
     dev = _dev(device)
+    xp = dev.xp
     d = _native(_dtype(dtype, dev) or _dt.get_default_dtype(), dev, "eye")
-    return _wrap(dev.xp.eye(n_rows, n_cols, k=k, dtype=d, device=dev.native), dev)
+    i = _native(dev.default_int, dev, "eye")
+    rows = xp.arange(n_rows, dtype=i, device=dev.native)[:, None] + k
+    cols = xp.arange(n_rows if n_cols is None else n_cols, dtype=i, device=dev.native)[None, :]
+    return _wrap(xp.astype(rows == cols, d), dev)
 
 
 def from_dlpack(x, /, *, device=None, copy=None) -> Tensor:
@@ -558,7 +563,7 @@ def _raw_binary(name: str, promote: builtins.bool = True):
         tb = b if isinstance(b, Tensor) else None
         if ta is not None and tb is not None:
             _same_device(name, ta, tb)
-        dev = (ta or tb)._dev
+        dev = (ta if ta is not None else tb)._dev
         return _wrap(getattr(dev.xp, name)(ta._data if ta is not None else a,
                                            tb._data if tb is not None else b), dev)
     f.__name__ = f.__qualname__ = name
