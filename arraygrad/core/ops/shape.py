@@ -449,7 +449,7 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = _dim(dim, nd, "cat")
     for i, x in enumerate(ts):
-        if x.ndim == 1 and x.shape[0] == 0 and x not in full:
+        if not any(x is y for y in full):
             continue
         if x.ndim != nd:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and "
@@ -814,8 +814,6 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
             raise RuntimeError(f"meshgrid(): expects all tensors to be 0- or 1-dimensional, got "
                                f"shape {list(x.shape)}")
     flat = [reshape(x, (-1,)) for x in tensors]
-    if indexing == "xy" and len(flat) >= 2:
-        flat[0], flat[1] = flat[1], flat[0]
     shape = tuple(x.shape[0] for x in flat)
     grids = []
     for i, x in enumerate(flat):
@@ -824,7 +822,6 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
         grids.append(expand(reshape(x, tuple(view_shape)), shape))
     if indexing == "xy" and len(grids) >= 2:
         grids = [transpose(g, 0, 1) for g in grids]
-        grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
 
 
