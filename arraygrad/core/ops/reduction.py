@@ -185,23 +185,25 @@ def _first_zero(K, x, axis: int):
     return zero, zero & (count == 1), count == 0
 
 
+def _exclusive_cumprod(K, x, axis: int):
+    """prod_{k<i} x_k along axis (1 at the first place), by a cumprod of x shifted by one."""
+    ones = K.ones_like(x)
+    first = K.cumulative_sum(ones, axis=axis) == 1
+    return K.cumulative_prod(K.where(first, ones, K.roll(x, 1, axis=axis)), axis=axis)
+
+
 def _prod_bw(K, n, s, g):
-    # prod over the others: out / x without zeros; at the first zero, the product of the rest
-    # (the first zero taken as 1); 0 elsewhere. Correct with any number of zeros.
-    x, out = s
+    # d prod / d x_i = prod_{k<i} x_k * prod_{k>i} x_k: no division, so it is exact with zeros
+    # and stays a polynomial in x (right second derivatives under create_graph)
+    (x,) = s
     in_shape, axis, keepdim = n.ctx
     if axis is None:
-        xf, ax = K.reshape(x, (-1,)), 0
-        out, g = K.reshape(out, (1,)), K.reshape(g, (1,))
+        xf, ax, g = K.reshape(x, (-1,)), 0, K.reshape(g, (1,))
     else:
-        xf, ax = x, axis
-        out, g = _keep(K, out, in_shape, (axis,), keepdim), _keep(K, g, in_shape, (axis,), keepdim)
-    zero, first, _ = _first_zero(K, xf, ax)
-    ones, zeros = K.ones_like(xf), K.zeros_like(xf)
-    rest = K.prod(K.where(first, ones, xf), axis=ax, keepdims=True)
-    nzero = K.sum(K.astype(zero, xf.dtype), axis=ax, keepdims=True)
-    others = K.where(nzero == 0, out / K.where(zero, ones, xf), K.where(first, rest, zeros))
-    gx = g * others
+        xf, ax, g = x, axis, _keep(K, g, in_shape, (axis,), keepdim)
+    left = _exclusive_cumprod(K, xf, ax)
+    right = K.flip(_exclusive_cumprod(K, K.flip(xf, axis=ax), ax), axis=ax)
+    gx = g * (left * right)
     return (K.reshape(gx, tuple(in_shape)) if axis is None else gx,)
 
 
@@ -210,7 +212,7 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=
     x = _int_to_default(input, dtype)
     d, xp = x._data, x._dev.xp
     if dim is None:
-        return record(x._dev, xp.prod(d), "ProdBackward0", _prod_bw, (x,), (x, OUT),
+        return record(x._dev, xp.prod(d), "ProdBackward0", _prod_bw, (x,), (x,),
                       (d.shape, None, False))
     if not isinstance(dim, int):
         raise TypeError(f"prod(): dim must be an int, got {type(dim).__name__}")
@@ -218,7 +220,7 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=
     if d.ndim == 0:
         return record(x._dev, d, "ProdBackward1", lambda K, n, s, g: (g,), (x,))
     out = xp.prod(d, axis=ax, keepdims=keepdim)
-    return record(x._dev, out, "ProdBackward1", _prod_bw, (x,), (x, OUT), (d.shape, ax, keepdim))
+    return record(x._dev, out, "ProdBackward1", _prod_bw, (x,), (x,), (d.shape, ax, keepdim))
 
 
 def _flip_cumsum(K, a, axis):
@@ -245,11 +247,30 @@ def _cumprod_bw(K, n, s, g):
     # at the first zero: reverse-cumsum(g * cumprod(x with that zero taken as 1)); after it: 0.
     x, out = s
     ax = n.ctx
+    if isinstance(g, Tensor):
+        return (_cumprod_bw_polynomial(K, x, g, ax),)
     zero, first, before = _first_zero(K, x, ax)
     ones, zeros = K.ones_like(x), K.zeros_like(x)
     a = _flip_cumsum(K, g * out, ax) / K.where(zero, ones, x)
     b = _flip_cumsum(K, g * K.cumulative_prod(K.where(first, ones, x), axis=ax), ax)
     return (K.where(before, a, K.where(first, b, zeros)),)
+
+
+def _cumprod_bw_polynomial(K, x, g, ax: int):
+    """The cumprod gradient as a polynomial in x, for create_graph: the fast formula above is
+    exact in value but constant in x after the first zero, which would lose second derivatives.
+    grad_i = prod_{k<i} x_k * sum_{j>=i} g_j prod_{i<k<=j} x_k, with (n, n) masks per row."""
+    xm, gm = K.moveaxis(x, ax, -1), K.moveaxis(g, ax, -1)
+    pos = K.cumulative_sum(K.ones_like(xm), axis=-1)
+    pi, pk = K.expand_dims(pos, axis=-1), K.expand_dims(pos, axis=-2)  # row i, column k
+    xk = K.expand_dims(xm, axis=-2)
+    after = K.astype(pk > pi, xm.dtype)
+    c = K.cumulative_prod(after * xk + (1 - after), axis=-1)  # c[i, j] = prod_{i<k<=j} x_k
+    upper = K.astype(pk >= pi, xm.dtype)
+    s = K.sum(upper * c * K.expand_dims(gm, axis=-2), axis=-1)
+    before = K.astype(pk < pi, xm.dtype)
+    left = K.prod(before * xk + (1 - before), axis=-1)
+    return K.moveaxis(left * s, -1, ax)
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
@@ -504,6 +525,30 @@ def _norm2(x: Tensor, axes, keepdim: bool) -> Tensor:
     return record(dev, out, "NormBackward1", _norm2_bw, (x,), (x, OUT), (d.shape, axes, keepdim))
 
 
+def _normp_bw(K, n, s, g):
+    # PyTorch's formulas: sign(x)|x|^(p-1) * g / out^(p-1), 0 where out == 0 (and where x == 0
+    # for p < 1, where |x|^(p-1) is infinite)
+    x, out = s
+    in_shape, axes, keepdim, p = n.ctx
+    out = _keep(K, out, in_shape, axes, keepdim)
+    g = _keep(K, g, in_shape, axes, keepdim)
+    ax = K.abs(x)
+    zx = ax == 0
+    scaled = K.sign(x) * K.pow(K.where(zx, K.ones_like(ax), ax), p - 1)
+    if p < 1:
+        scaled = K.where(zx, K.zeros_like(scaled), scaled)
+    zero = out == 0
+    scale = K.where(zero, K.zeros_like(out), g / K.pow(K.where(zero, K.ones_like(out), out), p - 1))
+    return (scaled * scale,)
+
+
+def _normp(x: Tensor, p: float, axes, keepdim: bool) -> Tensor:
+    dev, d = x._dev, x._data
+    xp = dev.xp
+    out = xp.sum(xp.abs(d) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+    return record(dev, out, "NormBackward1", _normp_bw, (x,), (x, OUT), (d.shape, axes, keepdim, p))
+
+
 def _zero_bw(K, n, s, g):
     in_shape, axes, keepdim = n.ctx
     return (K.zeros_like(_expand_back(K, g, in_shape, axes, keepdim)),)
@@ -527,6 +572,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
             a = x.abs()
             return sum(a * a, axes, keepdim).sqrt()
         return _norm2(x, axes, keepdim)
+    if p not in (math.inf, -math.inf, 0, 1) and x.dtype.kind == _dt._FLOAT:
+        return _normp(x, float(p), axes, keepdim)
     a = x.abs()
     if p == math.inf:
         return amax(a, () if axes is None else axes, keepdim)
