@@ -224,6 +224,7 @@ def _connect(cls, ctx: FunctionCtx, args: tuple, needs: tuple, edges: tuple, out
                        else _SavedIn(t) for t in ctx._to_save)
         node.saved = packed
         node.saved_t = packed
+    ctx._to_save = ctx._dirty = ctx._non_diff = ()  # they may hold outputs: no cycles via ctx
     return tuple(final) if is_tuple else final[0]
 
 
