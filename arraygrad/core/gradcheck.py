@@ -178,16 +178,14 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         return True
     outs = _outputs(func, inputs)
     diff_ts = [inputs[i] for i in diff]
+    if check_undefined_grad and not _check_undefined(outs, diff_ts, raise_exception):
+        return False
     if fast_mode:
         ok = _fast_check(func, inputs, diff, outs, eps, atol, rtol, nondet_tol, raise_exception)
     else:
         ok = _slow_check(func, inputs, diff, outs, eps, atol, rtol, nondet_tol, raise_exception,
                          check_grad_dtypes)
-    if not ok:
-        return False
-    if check_undefined_grad:
-        return _check_undefined(outs, diff_ts, raise_exception)
-    return True
+    return ok
 
 
 def _slow_check(func, inputs, diff, outs, eps, atol, rtol, nondet_tol, raise_exception,

@@ -42,7 +42,7 @@ def test_backward_with_gradient_argument(device):
 
 def test_backward_of_non_scalar_without_gradient_raises(device):
     x = _t([1.0, 2.0], device)
-    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar"):
         (x * 2.0).backward()
 
 
@@ -394,8 +394,8 @@ def test_detect_anomaly_reports_nan_with_forward_traceback(device):
         warnings.simplefilter("always")
         with autograd.detect_anomaly():
             y = (x.sqrt() * 0.0).sum()
-            with pytest.raises(RuntimeError,
-                               match="Function 'SqrtBackward0' returned nan values in its 0th output"):
+            msg = "Function 'SqrtBackward0' returned nan values in its 0th output"
+            with pytest.raises(RuntimeError, match=msg):
                 y.backward()
     text = "\n".join(str(m.message) for m in w)
     assert "Traceback of forward call that caused the error" in text
