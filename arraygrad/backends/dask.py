@@ -22,6 +22,17 @@ class DaskBackend(Backend):
     def __init__(self):
         super().__init__("dask", xp, "dask")
 
+    def _kernels(self):
+        ns = super()._kernels()
+        ns.eye = self.eye
+        return ns
+
+    def eye(self, n_rows, n_cols=None, /, *, k=0, dtype=None, device=None):
+        """xp.eye: Dask's own loses chunks when n_rows != n_cols, so cut a square one."""
+        m = n_rows if n_cols is None else n_cols
+        size = max(n_rows, m)
+        return xp.eye(size, k=k, dtype=dtype)[:n_rows, :m]
+
     def default_native_device(self):
         return "cpu"
 

@@ -256,7 +256,8 @@ def scalar_tensor(value, like: Tensor = None, *, dtype=None, device=None) -> Ten
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     dev = as_device(device)
     d = dtype or _dt.get_default_dtype()
-    arr = dev.xp.eye(n, m if m is not None else n, dtype=dev.native_dtype(d, "eye"), device=dev.native)
+    arr = dev.K.eye(n, m if m is not None else n, dtype=dev.native_dtype(d, "eye"),
+                    device=dev.native)
     return _finish(arr, dev, requires_grad)
 
 
@@ -356,6 +357,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False) -> Tensor:
     """Integers uniform on [low, high)."""
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     if size is None:
