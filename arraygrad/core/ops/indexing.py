@@ -453,7 +453,7 @@ def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tenso
     return apply_inplace(self, lambda s: _index_put(s, p, v, accumulate), "index_put_")
 
 
-# ---- axis-level primitives (also the create_graph kernels K.scatter_add, K.index_add, K.gather) ---
+# ---- axis-level primitives (the create_graph kernels K.scatter_add, K.index_add, K.gather) -----
 def _raw_index(index, dev):
     return index._data if isinstance(index, Tensor) else index
 

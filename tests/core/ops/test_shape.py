@@ -44,7 +44,7 @@ def _check_grads(fn, arrays, device):
             np.testing.assert_allclose(got[idx], (f(hi) - f(lo)) / (2 * EPS), atol=ATOL, rtol=RTOL)
 
 
-# ---- values and gradients of each op (a table: op on tensors, the same on NumPy arrays) -----------
+# ---- values and gradients of each op (a table: op on tensors, the same on NumPy arrays) ----------
 _CASES = {
     "reshape": ((2, 3), lambda x: x.reshape(3, -1), lambda a: a.reshape(3, 2)),
     "view": ((2, 3), lambda x: x.view(6), lambda a: a.reshape(6)),
@@ -194,7 +194,7 @@ def test_t_of_1d_is_itself(device):
 
 def test_mT_of_1d_raises(device):
     with pytest.raises(RuntimeError, match="mT is only supported on matrices"):
-        _t(_arr(3), device).mT
+        _ = _t(_arr(3), device).mT
 
 
 def test_permute_errors_follow_pytorch(device):
