@@ -12,7 +12,7 @@ from ..autograd import record_multi
 from ..tensor import Tensor, _dim, _wrap
 from ._common import method
 from .comparison import _known_shape, _operands
-from .reduction import _index_array, _orderable, _return_type, _scatter_back
+from .reduction import _back, _index_array, _orderable, _return_type, _scatter_back
 
 __all__ = ["sort", "argsort", "topk", "kthvalue", "msort", "unique", "searchsorted", "bucketize"]
 
@@ -34,7 +34,7 @@ def _order(dev, d, axis: int, descending: bool):
 
 
 def _take_first(a, axis: int, start: int, stop: int):
-    return a[(slice(None),) * axis + (slice(start, stop),)]
+    return a[(slice(None),) * axis + (slice(start, stop), ...)]
 
 
 def _picked_bw(K, n, s, g):
@@ -46,7 +46,8 @@ def _picked_bw(K, n, s, g):
 def _select(x: Tensor, idx, axis: int, name: str, keepdim: bool = True):
     """(values, indices) for indices idx along axis: values gathered, gradient scattered back."""
     dev = x._dev
-    vals = dev.K.gather(x._data, axis, idx)
+    o, back = _orderable(dev, x._data)  # bools gathered as uint8 (a one-hot gather sums them)
+    vals = _back(dev, dev.K.gather(o, axis, idx), back)
     if not keepdim:
         shape = tuple(s for i, s in enumerate(idx.shape) if i != axis)
         vals, idx = dev.xp.reshape(vals, shape), dev.xp.reshape(idx, shape)
@@ -225,7 +226,9 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         else:
             s = dev.K.gather(s, s.ndim - 1, sorter._data)
     if seq.ndim == 1:
-        out = xp.searchsorted(s, v, side=side)
+        v1 = xp.reshape(v, (1,)) if v.ndim == 0 else v  # Dask's searchsorted fails on 0-d values
+        out = xp.searchsorted(s, v1, side=side)
+        out = xp.reshape(out, ()) if v.ndim == 0 else out
     else:
         if tuple(s.shape[:-1]) != tuple(v.shape[:-1]):
             raise RuntimeError(
