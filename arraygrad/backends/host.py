@@ -36,9 +36,10 @@ class HostRandom:
         return np.asarray(vals + [self._seed], dtype=np.uint64).tobytes()
 
     def set_state(self, raw: bytes) -> None:
+        if len(raw) != 14 * 8:
+            raise RuntimeError(f"set_state(): expected a state of {14 * 8} bytes (from "
+                               f"get_state()), got {len(raw)}")
         v = np.frombuffer(raw, dtype=np.uint64)
-        if v.size != 4 + 2 + 3 + 4 + 1:
-            raise ValueError(f"set_state(): expected a state of {14 * 8} bytes, got {len(raw)}")
         st = self._bitgen.state
         st["state"]["counter"] = v[0:4].copy()
         st["state"]["key"] = v[4:6].copy()

@@ -36,6 +36,11 @@ class Generator:
         return frombuffer_uint8(self._host.get_state())
 
     def set_state(self, new_state) -> Generator:
+        from . import dtypes as _dt
+
+        if getattr(new_state, "dtype", None) is not _dt.uint8:
+            raise TypeError(f"set_state(): expected a uint8 tensor from get_state(), got "
+                            f"{getattr(new_state, 'dtype', type(new_state).__name__)}")
         self._host.set_state(bytes(new_state.numpy().tobytes()))
         return self
 
