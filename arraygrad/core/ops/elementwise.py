@@ -164,6 +164,8 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 def _nondiff_binary(op, name, f):
     def fn(input, other) -> Tensor:
         dev, a, b = binary_operands(op, input, other)
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            _check_shapes(op, a, b)
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
         return record(dev, f(dev.xp, xa, xb), name, _zero_shaped_bw,
@@ -199,6 +201,8 @@ def _mod(op, name, trunc_mode):
     def fn(input, other) -> Tensor:
         dev, a, b = binary_operands(op, input, other)
         ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+        if ta and tb:
+            _check_shapes(op, a, b)
         xa = a._data if ta else a
         xb = b._data if tb else b
         xp = dev.xp
@@ -295,9 +299,10 @@ def float_power(input, exponent) -> Tensor:
     return pow(up(input), up(exponent) if isinstance(exponent, Tensor) else float(exponent))
 
 
-def _binary_math(op, name, f, bw):
+def _binary_math(op, name, f, bw, floating=True):
     def fn(input, other) -> Tensor:
-        input, other = _to_float(input, op), _to_float(other, op)
+        if floating:  # integer inputs become the default float (atan2, hypot, logaddexp)
+            input, other = _to_float(input, op), _to_float(other, op)
         dev, a, b = binary_operands(op, input, other)
         a = a if isinstance(a, Tensor) else _full_like(a, b)
         b = b if isinstance(b, Tensor) else _full_like(b, a)
@@ -353,10 +358,14 @@ def _fminmax(f):
 
 
 atan2 = arctan2 = _binary_math("atan2", "Atan2Backward0", lambda xp, a, b: xp.atan2(a, b), _atan2_bw)
-maximum = _binary_math("maximum", "MaximumBackward0", lambda xp, a, b: xp.maximum(a, b), _minmax_bw(1))
-minimum = _binary_math("minimum", "MinimumBackward0", lambda xp, a, b: xp.minimum(a, b), _minmax_bw(-1))
-fmax = _binary_math("fmax", "FmaxBackward0", lambda xp, a, b: _fminmax(xp.maximum)(xp, a, b), _minmax_bw(1))
-fmin = _binary_math("fmin", "FminBackward0", lambda xp, a, b: _fminmax(xp.minimum)(xp, a, b), _minmax_bw(-1))
+maximum = _binary_math("maximum", "MaximumBackward0", lambda xp, a, b: xp.maximum(a, b),
+                       _minmax_bw(1), False)
+minimum = _binary_math("minimum", "MinimumBackward0", lambda xp, a, b: xp.minimum(a, b),
+                       _minmax_bw(-1), False)
+fmax = _binary_math("fmax", "FmaxBackward0", lambda xp, a, b: _fminmax(xp.maximum)(xp, a, b),
+                    _minmax_bw(1), False)
+fmin = _binary_math("fmin", "FminBackward0", lambda xp, a, b: _fminmax(xp.minimum)(xp, a, b),
+                    _minmax_bw(-1), False)
 hypot = _binary_math("hypot", "HypotBackward0", lambda xp, a, b: xp.hypot(a, b), _hypot_bw)
 logaddexp = _binary_math("logaddexp", "LogaddexpBackward0", lambda xp, a, b: xp.logaddexp(a, b),
                          _logaddexp_bw)
