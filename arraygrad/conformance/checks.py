@@ -478,7 +478,7 @@ def _cotangents(outs_host, seed):
 
 def _phi_host(entry, sample, dev, hosts, vs, dtype="float64"):
     """sum_k <v_k, out_k> at leaf values `hosts` (no graph): the scalar finite differences probe."""
-    leaves = [ag.tensor(h, dtype=getattr(ag, dtype), device=dev) for h in hosts]
+    leaves = [ag.tensor(np.asarray(h), dtype=getattr(ag, dtype), device=dev) for h in hosts]
     args, _ = build(sample, dev, leaves)
     with ag.no_grad():
         outs = _diff_outs(entry, _outs(call(entry, sample, args)))
@@ -488,7 +488,8 @@ def _phi_host(entry, sample, dev, hosts, vs, dtype="float64"):
 
 def _vjp(entry, sample, dev, hosts, seed, dtype="float64", create_graph=False):
     """(leaves, analytic vᵀJ per leaf (zeros where unused), cotangents v)."""
-    leaves = [ag.tensor(h, dtype=getattr(ag, dtype), device=dev, requires_grad=True) for h in hosts]
+    leaves = [ag.tensor(np.asarray(h), dtype=getattr(ag, dtype), device=dev, requires_grad=True)
+              for h in hosts]
     args, _ = build(sample, dev, leaves)
     outs = _diff_outs(entry, _outs(call(entry, sample, args)))
     if not outs:
@@ -523,8 +524,8 @@ def _numeric_check(f, hosts, analytic, fast, seed, what):
         if fast:
             u = np.asarray(rng.uniform(-1, 1, h.shape))
             plus, minus = [x.copy() for x in hosts], [x.copy() for x in hosts]
-            plus[k] = h + eps * u
-            minus[k] = h - eps * u
+            plus[k] = np.asarray(h + eps * u)  # 0-d arithmetic gives NumPy scalars
+            minus[k] = np.asarray(h - eps * u)
             num = (f(plus) - f(minus)) / (2 * eps)
             ana = float(np.sum(a * u))
             if not abs(ana - num) <= atol + rtol * abs(num):
