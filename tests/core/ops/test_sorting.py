@@ -116,7 +116,8 @@ def test_msort_sorts_along_dim_0(device):
 
 
 # ---- topk and kthvalue ---------------------------------------------------------------------------
-@pytest.mark.parametrize("k,dim,largest", [(2, -1, True), (3, 1, False), (1, 0, True), (0, 1, True)])
+@pytest.mark.parametrize("k,dim,largest",
+                         [(2, -1, True), (3, 1, False), (1, 0, True), (0, 1, True)])
 def test_topk_matches_numpy(device, k, dim, largest):
     res = _t(X, device).topk(k, dim, largest)
     order = _stable_desc(X, dim) if largest else np.argsort(X, axis=dim, kind="stable")
@@ -272,7 +273,7 @@ def test_unique_and_searchsorted_match_torch(torch):
     x = np.array([4, 1, 4, 0, 1, 9])
     a = ag.unique(ag.tensor(x), return_inverse=True, return_counts=True)
     b = torch.unique(torch.tensor(x), return_inverse=True, return_counts=True)
-    for u, v in zip(a, b):
+    for u, v in zip(a, b, strict=True):
         np.testing.assert_array_equal(_np(u), v.numpy())
     seq, v = np.array([0.0, 1.0, 1.0, 4.0]), np.array([1.0, 2.0, -1.0])
     for right in (False, True):
