@@ -114,3 +114,44 @@ def binary_errors(domain=(0.5, 2.0)):
         yield ErrorInput(Sample((a, OtherDevice(a.copy())), desc="tensors on two devices"),
                          RuntimeError, "device")
     return gen
+
+
+class Idx:
+    """In `fixed` specs: an int64 index array of `shape` with values in [low, high)."""
+
+    def __init__(self, shape, high, low=0, unique=False):
+        self.shape, self.high, self.low, self.unique = tuple(shape), high, low, unique
+
+
+class Mask:
+    """In `fixed` specs: a random bool array of `shape`."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+
+def fixed(*specs, domain=(-2.0, 2.0), int_domain=(-4, 5)):
+    """Samples from specs `(args, kwargs, desc[, grad])`: a tuple in args becomes an array of the
+    dtype under test (a `View` of such a tuple a view), Idx and Mask index arrays and masks, and
+    anything else is passed as it is."""
+    def gen(rng, dtype):
+        def make(a):
+            if isinstance(a, tuple):
+                return values(rng, a, dtype, domain, int_domain)
+            if isinstance(a, View):
+                return View(make(a.base), a.how)
+            if isinstance(a, Idx):
+                if a.unique:
+                    return np.asarray(rng.permutation(a.high)[:int(np.prod(a.shape))]
+                                      .reshape(a.shape), dtype=np.int64)
+                return np.asarray(rng.integers(a.low, a.high, a.shape), dtype=np.int64)
+            if isinstance(a, Mask):
+                return np.asarray(rng.random(a.shape) < 0.5)
+            return a
+        for spec in specs:
+            args, kwargs, desc = spec[:3]
+            if any(isinstance(a, View) and not _can_view(a.how) for a in args):
+                continue
+            yield Sample(tuple(make(a) for a in args), dict(kwargs), desc,
+                         spec[3] if len(spec) > 3 else True)
+    return gen
