@@ -1,4 +1,4 @@
-"""PyTorch: Defining new autograd functions — the seed tutorial's third program, ported to arraygrad.
+"""PyTorch: Defining new autograd functions — the seed tutorial's third program, in arraygrad.
 
 Fits y = a + b P3(c + d x) to sin(x) on [-pi, pi], where P3 is the Legendre polynomial of degree
 three written as an autograd Function with its own forward and backward, as in PyTorch's

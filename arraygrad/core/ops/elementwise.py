@@ -47,7 +47,8 @@ def _cast_bw(K, n, s, g):
 
 # ---- binary arithmetic ---------------------------------------------------------------------------
 def _shapes(a, b):
-    return (a._data.shape if isinstance(a, Tensor) else (), b._data.shape if isinstance(b, Tensor) else ())
+    return (a._data.shape if isinstance(a, Tensor) else (),
+            b._data.shape if isinstance(b, Tensor) else ())
 
 
 def _add_bw(K, n, s, g):
@@ -69,7 +70,8 @@ def add(input, other, *, alpha=1) -> Tensor:
     if type(a) in _SCALARS:
         return record(dev, a + b._data, "AddBackward0", _add_scalar_bw, (b,))
     _check_shapes("add", a, b)
-    return record(dev, a._data + b._data, "AddBackward0", _add_bw, (a, b), (), (a._data.shape, b._data.shape, 1))
+    return record(dev, a._data + b._data, "AddBackward0", _add_bw, (a, b), (),
+                  (a._data.shape, b._data.shape, 1))
 
 
 def _sub_bw(K, n, s, g):
@@ -91,7 +93,8 @@ def sub(input, other, *, alpha=1) -> Tensor:
     if type(a) in _SCALARS:
         return record(dev, a - b._data, "RsubBackward1", _rsub_scalar_bw, (b,))
     _check_shapes("sub", a, b)
-    return record(dev, a._data - b._data, "SubBackward0", _sub_bw, (a, b), (), (a._data.shape, b._data.shape))
+    return record(dev, a._data - b._data, "SubBackward0", _sub_bw, (a, b), (),
+                  (a._data.shape, b._data.shape))
 
 
 def _mul_bw(K, n, s, g):
@@ -147,7 +150,8 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
         res_kind = _dt.result_type(*(x for x in (input, other)))
         return out if res_kind.kind >= _dt._FLOAT else _cast(out, res_kind)
     if rounding_mode is not None:
-        raise ValueError(f"div(): rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        raise ValueError(
+            f"div(): rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
     input, other = _to_float(input, "div"), _to_float(other, "div")
     if isinstance(input, Tensor) and type(other) is int:
         other = float(other)
@@ -183,7 +187,7 @@ subtract, multiply, divide, true_divide = sub, mul, div, div
 
 def _zero_shaped_bw(K, n, s, g):
     return tuple(K.zeros_like(unbroadcast(K, g, sh)) if need else None
-                 for need, sh in zip(n.needs, n.ctx))
+                 for need, sh in zip(n.needs, n.ctx, strict=False))
 
 
 floor_divide = _nondiff_binary("floor_divide", "FloorDivideBackward0", lambda xp, a, b: a // b)
@@ -357,7 +361,8 @@ def _fminmax(f):
     return g
 
 
-atan2 = arctan2 = _binary_math("atan2", "Atan2Backward0", lambda xp, a, b: xp.atan2(a, b), _atan2_bw)
+atan2 = arctan2 = _binary_math("atan2", "Atan2Backward0", lambda xp, a, b: xp.atan2(a, b),
+                               _atan2_bw)
 maximum = _binary_math("maximum", "MaximumBackward0", lambda xp, a, b: xp.maximum(a, b),
                        _minmax_bw(1), False)
 minimum = _binary_math("minimum", "MinimumBackward0", lambda xp, a, b: xp.minimum(a, b),
@@ -388,7 +393,7 @@ def _check_shapes(op: str, a: Tensor, b: Tensor) -> None:
     sa, sb = a._data.shape, b._data.shape
     if sa == sb:
         return
-    for x, y in zip(reversed(sa), reversed(sb)):
+    for x, y in zip(reversed(sa), reversed(sb), strict=False):
         if x != y and x != 1 and y != 1:
             raise RuntimeError(
                 f"{op}(): the shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast together "
@@ -430,8 +435,10 @@ def _relu(K, x):
     return K.where(x > 0, x, K.zeros_like(x))
 
 
-neg = negative = _unary("neg", "NegBackward0", lambda K, x: -x, lambda K, n, s, g: (-g,), None, False)
-positive = _unary("positive", "PositiveBackward0", lambda K, x: x, lambda K, n, s, g: (g,), None, False)
+neg = negative = _unary("neg", "NegBackward0", lambda K, x: -x, lambda K, n, s, g: (-g,), None,
+                        False)
+positive = _unary("positive", "PositiveBackward0", lambda K, x: x, lambda K, n, s, g: (g,), None,
+                  False)
 abs = absolute = _unary("abs", "AbsBackward0", lambda K, x: K.abs(x),
                         lambda K, n, s, g: (g * K.sign(s[0]),), "in", False)
 exp = _unary("exp", "ExpBackward0", lambda K, x: K.exp(x), lambda K, n, s, g: (g * s[0],), "out")
@@ -450,8 +457,10 @@ sqrt = _unary("sqrt", "SqrtBackward0", lambda K, x: K.sqrt(x),
               lambda K, n, s, g: (g / (2 * s[0]),), "out")
 rsqrt = _unary("rsqrt", "RsqrtBackward0", lambda K, x: 1 / K.sqrt(x),
                lambda K, n, s, g: (-0.5 * g * s[0] * s[0] * s[0],), "out")
-sin = _unary("sin", "SinBackward0", lambda K, x: K.sin(x), lambda K, n, s, g: (g * K.cos(s[0]),), "in")
-cos = _unary("cos", "CosBackward0", lambda K, x: K.cos(x), lambda K, n, s, g: (-g * K.sin(s[0]),), "in")
+sin = _unary("sin", "SinBackward0", lambda K, x: K.sin(x),
+             lambda K, n, s, g: (g * K.cos(s[0]),), "in")
+cos = _unary("cos", "CosBackward0", lambda K, x: K.cos(x),
+             lambda K, n, s, g: (-g * K.sin(s[0]),), "in")
 tan = _unary("tan", "TanBackward0", lambda K, x: K.tan(x),
              lambda K, n, s, g: (g * (1 + s[0] * s[0]),), "out")
 asin = arcsin = _unary("asin", "AsinBackward0", lambda K, x: K.asin(x),
@@ -460,8 +469,10 @@ acos = arccos = _unary("acos", "AcosBackward0", lambda K, x: K.acos(x),
                        lambda K, n, s, g: (-g / K.sqrt(1 - s[0] * s[0]),), "in")
 atan = arctan = _unary("atan", "AtanBackward0", lambda K, x: K.atan(x),
                        lambda K, n, s, g: (g / (1 + s[0] * s[0]),), "in")
-sinh = _unary("sinh", "SinhBackward0", lambda K, x: K.sinh(x), lambda K, n, s, g: (g * K.cosh(s[0]),), "in")
-cosh = _unary("cosh", "CoshBackward0", lambda K, x: K.cosh(x), lambda K, n, s, g: (g * K.sinh(s[0]),), "in")
+sinh = _unary("sinh", "SinhBackward0", lambda K, x: K.sinh(x),
+              lambda K, n, s, g: (g * K.cosh(s[0]),), "in")
+cosh = _unary("cosh", "CoshBackward0", lambda K, x: K.cosh(x),
+              lambda K, n, s, g: (g * K.sinh(s[0]),), "in")
 tanh = _unary("tanh", "TanhBackward0", lambda K, x: K.tanh(x),
               lambda K, n, s, g: (g * (1 - s[0] * s[0]),), "out")
 asinh = _unary("asinh", "AsinhBackward0", lambda K, x: K.asinh(x),

@@ -31,8 +31,9 @@ def _alias(t: Tensor) -> Tensor:
 
 def _check_leaf(t: Tensor, op: str) -> None:
     if STATE.enabled and t._rg and t.grad_fn is None:
-        raise RuntimeError(f"{op}(): a leaf Variable that requires grad is being used in an in-place "
-                           "operation (wrap it in arraygrad.no_grad(), or use the out-of-place op).")
+        raise RuntimeError(f"{op}(): a leaf Variable that requires grad is being used in an "
+                           "in-place operation (wrap it in arraygrad.no_grad(), or use the "
+                           "out-of-place op).")
 
 
 def _cast_result(self: Tensor, result: Tensor, op: str) -> Tensor:
@@ -92,9 +93,10 @@ def _arith(opname: str, out_of_place, iop):
                                        f"output type {self.dtype}")
                 o = other._data if od is self.dtype else self._dev.xp.astype(other._data, d.dtype)
                 if len(o.shape) > len(d.shape) or any(
-                        x != y and x != 1 for x, y in zip(reversed(o.shape), reversed(d.shape))):
-                    raise RuntimeError(f"{opname}(): output with shape {list(d.shape)} doesn't match "
-                                       f"the broadcast shape of {list(o.shape)}")
+                        x != y and x != 1
+                        for x, y in zip(reversed(o.shape), reversed(d.shape), strict=False)):
+                    raise RuntimeError(f"{opname}(): output with shape {list(d.shape)} doesn't "
+                                       f"match the broadcast shape of {list(o.shape)}")
             else:
                 if isinstance(other, bool):
                     other = int(other)
@@ -102,9 +104,10 @@ def _arith(opname: str, out_of_place, iop):
                     raise TypeError(f"{opname}(): expected a Tensor or a number, got "
                                     f"{type(other).__name__}")
                 if _dt._scalar_kind(other) > kind or (opname == "div_" and kind < _dt._FLOAT):
-                    res = _dt.result_type(self, other) if opname != "div_" else _dt.get_default_dtype()
-                    raise RuntimeError(f"{opname}(): result type {res} can't be cast to the desired "
-                                       f"output type {self.dtype}")
+                    res = (_dt.result_type(self, other) if opname != "div_"
+                           else _dt.get_default_dtype())
+                    raise RuntimeError(f"{opname}(): result type {res} can't be cast to the "
+                                       f"desired output type {self.dtype}")
                 o = scalar_for(other, kind)
             b = self._dev.backend
             if b.writable(d):
@@ -215,9 +218,10 @@ for _n, _f in {"add_": add_, "sub_": sub_, "subtract_": sub_, "mul_": mul_, "mul
                "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_}.items():
     setattr(Tensor, _n, _f)
 
-for _name in ("neg", "abs", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin",
-              "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "relu", "sign",
-              "floor", "ceil", "round", "trunc", "frac", "reciprocal", "square", "erf", "pow",
+for _name in ("neg", "abs", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+              "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid",
+              "relu", "sign", "floor", "ceil", "round", "trunc", "frac", "reciprocal", "square",
+              "erf", "pow",
               "remainder", "fmod", "floor_divide", "atan2", "lerp", "hypot", "maximum", "minimum"):
     setattr(Tensor, _name + "_", _unary_(_name + "_", getattr(E, _name)))
 Tensor.__ipow__ = Tensor.pow_
