@@ -1,3 +1,4 @@
 """The table's entries, one module per op family or feature; importing this fills `TABLE`."""
 
-from . import autograd, comparison, elementwise, reduction, saving  # noqa: F401
+from . import (autograd, comparison, elementwise, indexing, linalg, reduction,  # noqa: F401
+               saving, shape, sorting)

@@ -141,9 +141,10 @@ def fixed(*specs, domain=(-2.0, 2.0), int_domain=(-4, 5)):
             if isinstance(a, View):
                 return View(make(a.base), a.how)
             if isinstance(a, Idx):
-                if a.unique:
-                    return np.asarray(rng.permutation(a.high)[:int(np.prod(a.shape))]
-                                      .reshape(a.shape), dtype=np.int64)
+                if a.unique:  # distinct along the last dimension (scatter without races)
+                    rows = [rng.permutation(a.high)[:a.shape[-1]]
+                            for _ in range(int(np.prod(a.shape[:-1])))]
+                    return np.asarray(rows, dtype=np.int64).reshape(a.shape)
                 return np.asarray(rng.integers(a.low, a.high, a.shape), dtype=np.int64)
             if isinstance(a, Mask):
                 return np.asarray(rng.random(a.shape) < 0.5)
