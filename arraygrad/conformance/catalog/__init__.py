@@ -1,4 +1,4 @@
 """The table's entries, one module per op family or feature; importing this fills `TABLE`."""
 
-from . import (autograd, comparison, elementwise, indexing, linalg, reduction,  # noqa: F401
-               saving, shape, sorting)
+from . import (autograd, comparison, creation, elementwise, indexing, inplace,  # noqa: F401
+               linalg, reduction, saving, shape, sorting)

@@ -134,6 +134,15 @@ register(
            grad=0),
     OpInfo("median", _lower_median, fixed((((2, 3),), {}, "even count"),
                                           (((5,),), {}, "odd count")), dtypes=FLOAT_INT, grad=1),
+    OpInfo("aminmax", lambda x, dim=None, keepdim=False: (
+        _red(np.min)(x, dim, keepdim), _red(np.max)(x, dim, keepdim)),
+        fixed(*_DIMS[:2], _DIMS[3]), dtypes=NUMERIC, out_dtype=("same", "same"), grad=1),
+    OpInfo("std_mean", lambda x, dim=None, keepdim=False: (
+        _var(np.std)(x, dim, keepdim), _red(np.mean)(x, dim, keepdim)), fixed(*_SPREAD),
+        dtypes=FLOATS, grad=1),
+    OpInfo("nanmedian", lambda x: np.asarray(_lower_median(x[~np.isnan(x)])),
+           lambda rng, dt: (s for s in _with_nans(rng, dt) if not s.kwargs), dtypes=FLOATS,
+           grad=1),
     OpInfo("nansum", lambda x, dim=None, keepdim=False: np.asarray(
         np.nansum(x, axis=dim, keepdims=keepdim)), _with_nans, dtypes=FLOATS, grad=1),
     OpInfo("nanmean", lambda x, dim=None, keepdim=False: np.asarray(

@@ -113,5 +113,12 @@ register(
     _S("clone", np.copy, (((2, 3),), {}, "2-D"), ((View((3, 2), "mT"),), {}, "a view")),
     _S("meshgrid", lambda a, b, indexing="ij": tuple(np.meshgrid(a, b, indexing=indexing)),
        (((2,), (3,)), {"indexing": "ij"}, "ij"), (((2,), (3,)), {"indexing": "xy"}, "xy")),
+    _S("atleast_1d", np.atleast_1d, (((),), {}, "0-d"), (((2, 3),), {}, "2-D")),
     _S("atleast_2d", np.atleast_2d, (((3,),), {}, "1-D"), (((),), {}, "0-d")),
+    _S("atleast_3d", np.atleast_3d, (((3,),), {}, "1-D"), (((2, 3),), {}, "2-D")),
+    _S("tensor_split", lambda x, n, dim=0: tuple(np.array_split(x, n, axis=dim)),
+       (((5, 2), 3), {}, "3 parts of 5"), (((2, 7), [2, 5]), {"dim": 1}, "at indices")),
+    _S("broadcast_shapes", lambda a, b: np.array(np.broadcast_shapes(a.shape, b.shape)),
+       (((2, 1), (3,)), {}, "(2, 1) and (3,)"), grad=0, out="index",
+       call="ag.tensor(list(ag.broadcast_shapes({0}.shape, {1}.shape)), device={0}.device)"),
 )
