@@ -23,7 +23,8 @@ def device_count() -> int:
 
 def current_device() -> int:
     if not is_available():
-        raise RuntimeError("arraygrad.cuda: no CUDA device (install arraygrad[cupy] on a GPU machine)")
+        raise RuntimeError(
+            "arraygrad.cuda: no CUDA device (install arraygrad[cupy] on a GPU machine)")
     return backends.get("cupy").default_native_device().id
 
 

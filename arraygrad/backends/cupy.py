@@ -34,7 +34,8 @@ class CupyBackend(Backend):
             return cupy.cuda.Device()
         n = cupy.cuda.runtime.getDeviceCount()
         if not isinstance(index, int) or not 0 <= index < n:
-            raise RuntimeError(f"cuda:{index} is not available: this machine has {n} CUDA device(s)")
+            raise RuntimeError(
+                f"cuda:{index} is not available: this machine has {n} CUDA device(s)")
         return cupy.cuda.Device(index)
 
     def index_of(self, native):

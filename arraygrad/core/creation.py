@@ -31,7 +31,8 @@ def _size(args, op: str) -> tuple:
         if not isinstance(s, int) or isinstance(s, bool):
             raise TypeError(f"{op}(): size must be a sequence of ints, got {args!r}")
         if s < 0:
-            raise RuntimeError(f"{op}(): trying to create tensor with negative dimension {s}: {args!r}")
+            raise RuntimeError(
+                f"{op}(): trying to create tensor with negative dimension {s}: {args!r}")
         out.append(s)
     return tuple(out)
 
@@ -270,7 +271,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         raise RuntimeError("arange(): step must be nonzero")
     dev = as_device(device)
     if dtype is None:
-        dtype = dev.default_int if all(isinstance(v, int) for v in vals) else _dt.get_default_dtype()
+        all_int = all(isinstance(v, int) for v in vals)
+        dtype = dev.default_int if all_int else _dt.get_default_dtype()
     nd = dev.native_dtype(dtype, "arange")
     if dtype.kind >= _dt._FLOAT:
         # PyTorch computes start + i * step in double and rounds once to the result dtype
@@ -418,6 +420,7 @@ def _legacy_new(cls, *args, **kwargs):
     device = kwargs.pop("device", None)
     if not args:
         return zeros(0, device=device)
-    if all(isinstance(a, int) and not isinstance(a, bool) for a in args) or isinstance(args[0], Size):
+    sizes = all(isinstance(a, int) and not isinstance(a, bool) for a in args)
+    if sizes or isinstance(args[0], Size):
         return zeros(*args, device=device)
     return tensor(args[0], dtype=_dt.get_default_dtype(), device=device)

@@ -281,6 +281,7 @@ class _Decoder:
         if dev is None:
             try:
                 dev = as_device(loc)
+                dev.backend  # noqa: B018  (a device whose backend is missing raises here)
             except RuntimeError as e:
                 raise RuntimeError(
                     f"load(): {self.name} holds a tensor saved on device '{loc}', which is not "

@@ -107,7 +107,8 @@ class Tensor:
             _add_output_hook(self, None)
 
     def register_hook(self, hook):
-        """Calls hook(grad) when this tensor's gradient is computed; a returned tensor replaces it."""
+        """Calls hook(grad) when this tensor's gradient is computed; a returned tensor replaces
+        it."""
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         from .autograd import _add_output_hook, _RemovableHandle
@@ -207,7 +208,8 @@ class Tensor:
     def numpy(self, *, force: bool = False):
         if self._rg and not force:
             raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead.")
         return self._dev.backend.to_numpy(self._computed())
 
     def __array__(self, dtype=None, copy=None):
@@ -297,7 +299,8 @@ class Tensor:
         from .. import array_api
 
         if api_version not in (None, "2023.12", "2024.12"):
-            raise ValueError(f"arraygrad.array_api implements the 2024.12 standard, not {api_version}")
+            raise ValueError(
+                f"arraygrad.array_api implements the 2024.12 standard, not {api_version}")
         return array_api
 
     def to_device(self, device, /, *, stream=None) -> Tensor:
@@ -305,7 +308,8 @@ class Tensor:
 
     # ---- moving and casting -------------------------------------------------------------------
     def to(self, *args, **kwargs) -> Tensor:
-        """`.to(device)`, `.to(dtype)`, `.to(device, dtype)` or `.to(other_tensor)`; differentiable."""
+        """`.to(device)`, `.to(dtype)`, `.to(device, dtype)` or `.to(other_tensor)`;
+        differentiable (the gradient moves back)."""
         dev = kwargs.pop("device", None)
         dt = kwargs.pop("dtype", None)
         kwargs.pop("non_blocking", None)

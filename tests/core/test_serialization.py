@@ -45,7 +45,7 @@ def test_zero_dim_and_empty_tensors_roundtrip(device, tmp_path):
     obj = [ag.tensor(2.5, device=device), ag.zeros(0, 3, device=device),
            ag.tensor(7, device=device)]
     out = _roundtrip(obj, tmp_path)
-    for a, b in zip(obj, out):
+    for a, b in zip(obj, out, strict=True):
         _same_tensor(a, b)
 
 
@@ -160,7 +160,7 @@ def test_file_is_a_safetensors_file_with_structure_and_sha(tmp_path):
     assert json.loads(meta["arraygrad.structure"])["root"]["t"] == "dict"
 
 
-# ---- devices --------------------------------------------------------------------------------------
+# ---- devices -------------------------------------------------------------------------------------
 def test_tensors_come_back_on_their_saved_devices(tmp_path):
     obj = {"cpu": ag.ones(2), "strict": ag.ones(2, device="array_api_strict:device1"),
            "dask": ag.ones(2, device="dask")}
@@ -228,7 +228,7 @@ def test_unavailable_saved_device_raises_and_suggests_map_location(tmp_path):
     assert ag.load(path, map_location="dask")["w"].device == "dask"
 
 
-# ---- atomic writes --------------------------------------------------------------------------------
+# ---- atomic writes -------------------------------------------------------------------------------
 def test_failed_save_leaves_old_file_intact(tmp_path):
     path = tmp_path / "ckpt.ag"
     ag.save({"v": ag.arange(3)}, path)
@@ -283,7 +283,7 @@ def test_numpy_array_is_not_silently_saved(tmp_path):
         ag.save({"a": np.zeros(2)}, tmp_path / "x.ag")
 
 
-# ---- corrupt and foreign files --------------------------------------------------------------------
+# ---- corrupt and foreign files -------------------------------------------------------------------
 @pytest.fixture
 def saved(tmp_path):
     path = tmp_path / "good.ag"

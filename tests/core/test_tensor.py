@@ -10,7 +10,7 @@ import arraygrad as ag
 _DEVICES = ["cpu", "array_api_strict", "array_api_strict:device1", "dask"]
 
 
-# ---- attributes ------------------------------------------------------------------------------------
+# ---- attributes ----------------------------------------------------------------------------------
 def test_shape_size_numel_dim(device):
     t = ag.zeros(2, 3, 4, device=device)
     assert t.shape == (2, 3, 4) and type(t.shape) is ag.Size
@@ -69,7 +69,7 @@ def test_complex_tensor_can_require_grad():
     assert ag.tensor([1j]).requires_grad_().requires_grad
 
 
-# ---- values on the host ----------------------------------------------------------------------------
+# ---- values on the host --------------------------------------------------------------------------
 def test_numpy_returns_host_values(device):
     t = ag.tensor([[1.5, 2.0]], device=device)
     a = t.numpy()
@@ -144,7 +144,7 @@ def test_format_of_0d_uses_the_value():
     assert f"{ag.tensor(2.5):.2f}" == "2.50"
 
 
-# ---- moving and casting ----------------------------------------------------------------------------
+# ---- moving and casting --------------------------------------------------------------------------
 @pytest.mark.parametrize("src", _DEVICES)
 @pytest.mark.parametrize("dst", _DEVICES)
 def test_to_device_keeps_values_and_carries_gradients_back(src, dst):
@@ -236,7 +236,7 @@ def test_dlpack_roundtrip_with_numpy():
     np.testing.assert_array_equal(np.from_dlpack(t), [0.0, 1.0, 2.0])
 
 
-# ---- repr ------------------------------------------------------------------------------------------
+# ---- repr ----------------------------------------------------------------------------------------
 _REPR_CASES = [
     lambda m: m.tensor([[1.5, -2.25, 3.0], [100.125, 0.5, 6.0]]),
     lambda m: m.tensor([1.0, 2.0, 3.0]),
