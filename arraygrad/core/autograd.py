@@ -144,15 +144,28 @@ def record(dev, data, name: str, bw, inputs: tuple, saved: tuple = (), ctx=None)
     """The Tensor over `data`, output of op `name` on `inputs`; records a Node when any input
     requires grad and grad mode is on. `saved`: Tensors, `OUT`, or constants for `bw`."""
     if STATE.enabled:
-        needs = tuple(t is not None and t._rg for t in inputs)
-        if True in needs:
+        if len(inputs) == 1:  # the common case, without generator overhead
+            t = inputs[0]
+            if t is None or not t._rg:
+                return _wrap(data, dev)
+            n = t.grad_fn
+            node = Node(name, bw, (t if n is None else n if t._oi == 0 else (n, t._oi),),
+                        _NEEDS1, dev, ctx)
+        else:
+            needs = tuple(t is not None and t._rg for t in inputs)
+            if True not in needs:
+                return _wrap(data, dev)
             edges = tuple(_edge(t) if r else None for t, r in zip(inputs, needs, strict=True))
             node = Node(name, bw, edges, needs, dev, ctx)
-            out = _wrap(data, dev, node)
-            if saved:
-                _save(node, saved, out)
-            return out
+        out = _wrap(data, dev, node)
+        if saved:
+            _save(node, saved, out)
+        return out
     return _wrap(data, dev)
+
+
+
+_NEEDS1 = (True,)
 
 
 def record_multi(dev, datas, name: str, bw, inputs: tuple, saved: tuple = (), ctx=None,
@@ -436,6 +449,7 @@ def _run(roots, root_grads, retain: bool, create: bool, cap: _Capture | None) ->
             if n not in keep:
                 del deps[n]
     starts = list(stack)
+    prune = keep is not None
     while stack:
         n = stack.pop()
         for e in n.next:
@@ -446,7 +460,7 @@ def _run(roots, root_grads, retain: bool, create: bool, cap: _Capture | None) ->
                 e = e[0]
             elif te is not Node:
                 continue
-            if keep is not None and e not in keep:
+            if prune and e not in keep:
                 continue
             c = deps.get(e)
             if c is None:
@@ -464,7 +478,7 @@ def _run(roots, root_grads, retain: bool, create: bool, cap: _Capture | None) ->
             if n.out_hooks:
                 g = _run_out_hooks(n, g, create)
             mask = None
-            if keep is not None:
+            if prune:
                 slots = cap.nodes.get(n)
                 if slots is not None:
                     for oi in slots:
@@ -487,7 +501,7 @@ def _run(roots, root_grads, retain: bool, create: bool, cap: _Capture | None) ->
                     saved = _resolve_saved(n, create)
                 elif saved is None:
                     raise RuntimeError(_FREED_MSG)
-                if mask is not None and mask != n.needs:
+                if prune and mask != n.needs:
                     needs = n.needs
                     n.needs = tuple(a and b for a, b in zip(needs, mask, strict=True))
                     try:
@@ -506,21 +520,25 @@ def _run(roots, root_grads, retain: bool, create: bool, cap: _Capture | None) ->
                 if not retain and n.saved:
                     n.saved = None
                     n.saved_t = None
-            for e, gi in zip(n.next, grads, strict=False):
+            for e, gi in zip(n.next, grads):  # noqa: B905  (hot loop: no keyword call)
                 if e is None:
                     continue
                 te = type(e)
                 if te is Node or te is tuple:
                     node, idx = (e, 0) if te is Node else e
-                    if keep is not None and node not in keep:
+                    if prune and node not in keep:
                         continue
                     if gi is not None:
-                        _add(bufs, node, idx, gi)
+                        if node.nout == 1:  # _add, inlined: the hot path
+                            cur = bufs.get(node)
+                            bufs[node] = gi if cur is None else cur + gi
+                        else:
+                            _add(bufs, node, idx, gi)
                     c = deps[node] - 1
                     deps[node] = c
                     if c == 0:
                         ready.append(node)
-                elif gi is not None and (keep is None or e in cap.leaves):
+                elif gi is not None and (not prune or e in cap.leaves):
                     cur = leaf_grads.get(e)
                     leaf_grads[e] = gi if cur is None else cur + gi
         for t, g in leaf_grads.items():
