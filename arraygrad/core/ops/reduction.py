@@ -347,26 +347,26 @@ def _with_dim(x: Tensor, dim, keepdim: bool, op: str, fv, fi, name: str, rt):
     return rt(v, i)
 
 
-def max(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001
+def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None):  # noqa: A001
     """max(input): the largest value; max(input, dim): (values, indices); max(input, other):
     the elementwise maximum."""
-    if isinstance(dim, Tensor):
+    if isinstance(dim, Tensor) or other is not None:
         from .elementwise import maximum
 
-        return maximum(input, dim)
+        return maximum(input, dim if other is None else other)
     if dim is None:
         return _whole(input, "max", input._dev.xp.max, "MaxBackward1")
     xp = input._dev.xp
     return _with_dim(input, dim, keepdim, "max", xp.max, xp.argmax, "MaxBackward0", _max_rt)
 
 
-def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001
+def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None):  # noqa: A001
     """min(input): the smallest value; min(input, dim): (values, indices); min(input, other):
     the elementwise minimum."""
-    if isinstance(dim, Tensor):
+    if isinstance(dim, Tensor) or other is not None:
         from .elementwise import minimum
 
-        return minimum(input, dim)
+        return minimum(input, dim if other is None else other)
     if dim is None:
         return _whole(input, "min", input._dev.xp.min, "MinBackward1")
     xp = input._dev.xp
@@ -455,7 +455,9 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
         warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than "
                       "the reduction factor (input numel divided by output numel).", stacklevel=2)
     d = input - mean(input, axes, keepdim=True)
-    sq = d * d if input.dtype.kind == _dt._FLOAT else (d * d.conj()).real
+    if input.dtype.kind == _dt._COMPLEX:  # |d|^2, a real result as in PyTorch
+        d = d.abs()
+    sq = d * d
     s = sum(sq, axes, keepdim)
     return s / builtins.max(dof, 0)  # 0 degrees of freedom: inf or nan, as PyTorch
 

@@ -424,3 +424,14 @@ def test_misc_results_match_torch(torch, op):
         assert got == ref
     else:
         np.testing.assert_array_equal(_np(got), ref.numpy())
+
+
+def test_where_on_two_devices_raises():
+    if "array_api_strict" not in ag.backends.available():
+        pytest.skip("array_api_strict is not installed")
+    c = ag.tensor([True, False], device="array_api_strict")
+    x = ag.tensor([1.0, 2.0], device="array_api_strict:device1")
+    with pytest.raises(RuntimeError, match="same device"):
+        ag.where(c, x, 0.0)
+    with pytest.raises(RuntimeError, match="same device"):
+        ag.eq(ag.tensor([1.0, 2.0], device="array_api_strict"), x)

@@ -142,6 +142,8 @@ def test_max_with_a_tensor_is_the_elementwise_maximum(device):
     a, b = _t(X, device), _t(-X, device)
     np.testing.assert_array_equal(_np(ag.max(a, b)), np.maximum(X, -X))
     np.testing.assert_array_equal(_np(ag.min(a, b)), np.minimum(X, -X))
+    np.testing.assert_array_equal(_np(ag.max(a, other=b)), np.maximum(X, -X))
+    np.testing.assert_array_equal(_np(a.min(b)), np.minimum(X, -X))
 
 
 def test_max_of_a_0d_tensor_along_dim_0(device):
