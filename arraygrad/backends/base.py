@@ -107,6 +107,8 @@ class Backend:
         xs = xp.moveaxis(x[sl], axis, -1)[..., None, :]
         onehot = xp.moveaxis(index, axis, -1)[..., None] == xp.arange(n, device=self.device_of(x))
         picked = xp.sum(xp.where(onehot, xs, xp.zeros_like(xs)), axis=-1)
+        if picked.dtype != x.dtype:  # sum promotes bools and small ints
+            picked = xp.astype(picked, x.dtype)
         return xp.moveaxis(picked, -1, axis)
 
     def erf(self, x):
