@@ -1,0 +1,66 @@
+"""`arraygrad conformance`: the matrix, JSON, exit codes, and namespaces that no one registered."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from arraygrad import backends, cli, conformance
+from arraygrad.conformance import table
+from arraygrad.conformance.catalog._samples import unary
+
+_FEW = ["--op", "exp", "--op", "add", "--op", "sum", "--feature", "ops", "--max-examples", "2",
+        "-q"]
+
+
+def test_backend_subset_passes_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "report.json"
+    assert cli.main(["conformance", "--backend", "numpy", "--json", str(out), *_FEW]) == 0
+    text = capsys.readouterr().out
+    assert "feature" in text and "cpu" in text and "passed:" in text
+    rep = json.loads(out.read_text())
+    assert rep["unexpected_failures"] == 0
+    assert rep["matrix"]["ops"]["cpu"]["pass"] > 0
+    assert {r["op"] for r in rep["results"]} == {"exp", "add", "sum"}
+
+
+def test_array_api_strict_runs_on_both_of_its_devices(capsys):
+    assert cli.main(["conformance", "--backend", "array_api_strict", *_FEW]) == 0
+    header = capsys.readouterr().out.splitlines()[1]
+    assert "array_api_strict" in header and "array_api_strict:device1" in header
+
+
+def test_unexpected_failure_exits_1_with_reason_and_snippet(monkeypatch, capsys):
+    bad = conformance.OpInfo("bad_exp", np.sin, unary(), dtypes=("float64",), grad=0,
+                             call="ag.exp({args})")
+    monkeypatch.setattr(table, "TABLE", [bad])
+    assert cli.main(["conformance", "--backend", "numpy", "-q"]) == 1
+    text = capsys.readouterr().out
+    assert "Unexpected failures" in text and "bad_exp forward float64" in text
+    assert "reproduce:" in text and "out = ag.exp(x0)" in text
+
+
+@pytest.mark.parametrize("namespace, name", [("array_api_strict", "strict_again"),
+                                             ("array_api_compat.numpy", None)])
+def test_namespace_not_registered_anywhere_runs(namespace, name, capsys):
+    args = ["conformance", "--namespace", namespace, *_FEW]
+    if name:
+        args += ["--backend", name]
+    assert cli.main(args) == 0
+    registered = name or namespace.replace(".", "_")
+    assert registered in backends.names()
+    assert registered in capsys.readouterr().out
+
+
+def test_unknown_backend_exits_2_naming_it(capsys):
+    assert cli.main(["conformance", "--backend", "no_such_library", "-q"]) == 2
+    assert "no_such_library" in capsys.readouterr().err
+
+
+def test_list_prints_every_entry(capsys):
+    assert cli.main(["conformance", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(conformance.entries())
+    assert any(ln.split() == ["autograd", "mlp_training"] for ln in lines)
