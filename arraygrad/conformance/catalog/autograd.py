@@ -139,7 +139,48 @@ def _modes_reference(r, dtype):
     return {"grad": 10 * r["x"].astype(np.float64)}
 
 
+class _ScaledExp(ag.autograd.Function):
+    """exp whose backward is off by `_ScaledExp.k` (1: correct): gradcheck must tell."""
+
+    k = 1.0
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ag.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y * _ScaledExp.k
+
+
+def gradcheck_on_device(dev, dtype: str) -> dict:
+    """ag.autograd.gradcheck/gradgradcheck pass on a correct composition (full and fast mode) and
+    reject a Function with a wrong backward, on this device."""
+    d = getattr(ag, dtype)
+    x = ag.tensor([0.3, -0.7, 1.1], dtype=d, device=dev, requires_grad=True)
+    w = ag.tensor([[0.5, -1.0], [2.0, 0.25], [-0.3, 0.8]], dtype=d, device=dev,
+                  requires_grad=True)
+    f = lambda a, b: ag.tanh(a @ b).sum()
+    for fast in (False, True):
+        if not ag.autograd.gradcheck(f, (x, w), fast_mode=fast, raise_exception=False):
+            raise CheckFailure(f"gradcheck(fast_mode={fast}) rejected tanh(x @ w).sum()")
+    if not ag.autograd.gradgradcheck(f, (x, w), fast_mode=True, raise_exception=False):
+        raise CheckFailure("gradgradcheck rejected tanh(x @ w).sum()")
+    _ScaledExp.k = 1.01
+    try:
+        wrong = ag.autograd.gradcheck(_ScaledExp.apply, (x,), raise_exception=False)
+    finally:
+        _ScaledExp.k = 1.0
+    if wrong:
+        raise CheckFailure("gradcheck accepted a backward that is off by 1%")
+    return {}
+
+
 register(
+    Scenario("gradcheck", gradcheck_on_device),
     Scenario("mlp_training", mlp_training, reference=_mlp_reference,
              dtypes=("float64", "float32"), doc=mlp_training.__doc__),
     Scenario("grad_accumulation", grad_accumulation, reference=_accum_reference,
