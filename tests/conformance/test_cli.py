@@ -64,3 +64,17 @@ def test_list_prints_every_entry(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(conformance.entries())
     assert any(ln.split() == ["autograd", "mlp_training"] for ln in lines)
+
+
+def test_backend_from_an_entry_point_runs_by_name(tmp_path, monkeypatch, capsys):
+    import importlib
+
+    dist = tmp_path / "fakelib-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fakelib\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[arraygrad.backends]\nfakelib = array_api_strict\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    monkeypatch.setattr(backends, "_entry_points_read", False)
+    assert cli.main(["conformance", "--backend", "fakelib", *_FEW]) == 0
+    assert "fakelib" in capsys.readouterr().out
