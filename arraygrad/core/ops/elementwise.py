@@ -279,6 +279,8 @@ def pow(input, exponent) -> Tensor:
         kind = dev.to_ag[x.dtype].kind
         if kind <= _dt._INT and type(b) is int and b < 0:
             raise RuntimeError("pow(): Integers to negative integer powers are not allowed.")
+        if type(b) is float and kind >= _dt._FLOAT and b.is_integer() and 0.0 <= b <= 5.0:
+            b = int(b)  # x ** 3.0 by multiplication too (NumPy's general power is ~30x slower)
         if type(b) is int and 0 <= b <= 5:
             out = _ipow(x, b) if b else dev.xp.ones_like(x)
         elif type(b) is float and b == 0.5 and kind >= _dt._FLOAT:
