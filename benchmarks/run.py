@@ -1,8 +1,10 @@
 """Runs the common yardstick (shared/bench/ratios.py) on the `ops100` and `poly` workloads and
 prints one table of times and ratios: arraygrad (NumPy backend) against PyTorch CPU and NumPy.
 
-Usage (from the repository root): python benchmarks/run.py [WORKLOAD ...] [--ratios PATH]
-[--unset-openblas]. ratios.py imports arraygrad, so the repository root goes on PYTHONPATH.
+Usage (from the repository root): python benchmarks/run.py [WORKLOAD ...] [--repeat N]
+[--ratios PATH] [--unset-openblas]. ratios.py imports arraygrad, so the repository root goes on
+PYTHONPATH. With --repeat N each workload runs N times and the table shows the medians and the
+range of the ratio to PyTorch: on a shared 2-core machine one run can be off by 20%.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import pathlib
 import platform
 import re
+import statistics
 import subprocess
 import sys
 
@@ -70,6 +73,7 @@ def main(argv=None) -> int:
     parser.add_argument("workloads", nargs="*", default=list(TARGETS))
     parser.add_argument("--ratios", type=pathlib.Path, default=DEFAULT_RATIOS,
                         help="path of the shared ratios.py")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of ratios.py per workload")
     parser.add_argument("--unset-openblas", action="store_true",
                         help="drop OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the measured runs")
     args = parser.parse_args(argv)
@@ -79,20 +83,24 @@ def main(argv=None) -> int:
     print(f"# {datetime.date.today().isoformat()}  {machine()}  Python {platform.python_version()}"
           + ("  (OPENBLAS_CORETYPE/L2_SIZE unset)" if args.unset_openblas else ""))
     print(f"| {'workload':<9}| {'arraygrad ms':>12} | {'torch ms':>9} | {'numpy ms':>9} "
-          f"| {'ag/torch':>8} | {'ag/numpy':>8} | {'target':>9} |")
-    print("|" + "|".join("-" * w for w in (10, 14, 11, 11, 10, 10, 11)) + "|")
+          f"| {'ag/torch':>8} | {'range':>11} | {'ag/numpy':>8} | {'target':>9} |")
+    print("|" + "|".join("-" * w for w in (10, 14, 11, 11, 10, 13, 10, 11)) + "|")
     missed = 0
     for w in args.workloads:
-        t = run_workload(args.ratios, w, args.unset_openblas)
-        ag_ms, th_ms, np_ms = t["arraygrad"], t["torch"], t.get("numpy")
-        r_t = ag_ms / th_ms
-        r_n = f"{ag_ms / np_ms:8.2f}" if np_ms else f"{'-':>8}"
+        runs = [run_workload(args.ratios, w, args.unset_openblas) for _ in range(args.repeat)]
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        ratios_t = [r["arraygrad"] / r["torch"] for r in runs]
+        r_t = statistics.median(ratios_t)
+        spread = f"{min(ratios_t):.2f}-{max(ratios_t):.2f}"
+        r_n = (f"{statistics.median(r['arraygrad'] / r['numpy'] for r in runs):8.2f}"
+               if "numpy" in med else f"{'-':>8}")
+        np_ms = f"{med['numpy']:9.3f}" if "numpy" in med else f"{'-':>9}"
         target = TARGETS.get(w)
         mark = "" if target is None else ("ok" if r_t <= target else "MISS")
         missed += mark == "MISS"
-        print(f"| {w:<9}| {ag_ms:12.3f} | {th_ms:9.3f} | "
-              f"{(f'{np_ms:9.3f}' if np_ms else f'{chr(45):>9}')} | {r_t:8.2f} | {r_n} | "
-              f"{(f'{target:.2f} ' + mark) if target else '-':>9} |")
+        goal = f"{target:.2f} {mark}" if target else "-"
+        print(f"| {w:<9}| {med['arraygrad']:12.3f} | {med['torch']:9.3f} | {np_ms} | {r_t:8.2f} "
+              f"| {spread:>11} | {r_n} | {goal:>9} |")
     return 1 if missed else 0
 
 
