@@ -10,7 +10,10 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import math
+import os
 import pathlib
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -180,3 +183,16 @@ def test_dask_step_time_does_not_grow_with_the_step_number(name, device):
     last = stamps[-1] - stamps[-2]
     assert last < GROWTH_FACTOR * first, (
         f"{name} on Dask: the last 100 steps took {last:.2f}s of CPU, the first 100 {first:.2f}s")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_runs_as_a_script_with_its_options(name):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(EXAMPLES.parent)] + [p for p in [env.get("PYTHONPATH")] if p])
+    proc = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--steps", "200",
+                           "--device", "cpu"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == ["99", "199"]
+    assert lines[-1].startswith("Result: y = ")
