@@ -4,7 +4,7 @@ attaching Tensor methods."""
 from __future__ import annotations
 
 from .. import dtypes as _dt
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor
 
 _FLOATISH = (float, int, bool, complex)
 
@@ -24,15 +24,8 @@ def devices_differ(op: str, a: Tensor, b: Tensor):
         f"{a._dev} and {b._dev} (shapes {tuple(a.shape)} and {tuple(b.shape)})")
 
 
-def cast_data(t: Tensor, d: _dt.dtype, op: str = ""):
-    """t's array as dtype d (no copy when it already is)."""
-    nd = t._dev.native_dtype(d, op)
-    x = t._data
-    return x if x.dtype == nd else t._dev.xp.astype(x, nd)
-
-
 def scalar_for(x, kind: int):
-    """A Python scalar ready to meet an array of `kind` (strict backends refuse bool with numbers)."""
+    """A Python scalar ready to meet an array of `kind` (strict backends refuse bools there)."""
     if type(x) is bool and kind > _dt._BOOL:
         return int(x)
     return x
@@ -67,7 +60,8 @@ def binary_operands(op: str, a, b):
     if not isinstance(s, _FLOATISH):
         if hasattr(s, "__array_namespace__") or hasattr(s, "__dlpack__") or hasattr(s, "shape"):
             raise TypeError(f"{op}(): expected a Tensor or a Python number, got "
-                            f"{type(s).__module__}.{type(s).__name__}; wrap it with arraygrad.tensor()")
+                            f"{type(s).__module__}.{type(s).__name__}; "
+                            "wrap it with arraygrad.tensor()")
         raise TypeError(f"{op}(): unsupported operand type {type(s).__name__}")
     dev = t._dev
     kind = dev.to_ag[t._data.dtype].kind
@@ -98,18 +92,3 @@ def unbroadcast(K, g, shape):
     if lead:
         g = K.reshape(g, tuple(shape))
     return g
-
-
-def as_tensor_like(x, like: Tensor, op: str) -> Tensor:
-    """x (a Tensor or a Python number) as a Tensor on like's device."""
-    if isinstance(x, Tensor):
-        return x
-    if not isinstance(x, _FLOATISH):
-        raise TypeError(f"{op}(): expected a Tensor or a number, got {type(x).__name__}")
-    from ..creation import scalar_tensor
-
-    return scalar_tensor(x, like)
-
-
-def wrap(data, dev):
-    return _wrap(data, dev)
