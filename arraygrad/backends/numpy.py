@@ -9,6 +9,11 @@ import numpy as np
 from ..core import dtypes as _dt
 from .base import Backend
 
+# PyTorch gives inf/nan silently for 1/0, log(0), sqrt(-1); NumPy would warn on every such op.
+# Set once here (np.errstate per op costs microseconds); NumPy keeps it per thread/context, and
+# the NumPy-based backends (array-api-strict, Dask's threaded scheduler) compute under it too.
+np.seterr(divide="ignore", invalid="ignore", over="ignore")
+
 
 class NumpyBackend(Backend):
     device_type = "cpu"

@@ -51,6 +51,24 @@ def _shapes(a, b):
             b._data.shape if isinstance(b, Tensor) else ())
 
 
+def _is_bool(x) -> bool:
+    return type(x) is bool or (isinstance(x, Tensor) and x.dtype is _dt.bool)
+
+
+def _bool_arith(dev, a, b, f, op):
+    """bool + bool and bool * bool stay bool (logical or / and), as in PyTorch; the standard has
+    no arithmetic on bools, so use its logical functions."""
+    xa = a._data if isinstance(a, Tensor) else a
+    xb = b._data if isinstance(b, Tensor) else b
+    if not isinstance(a, Tensor):
+        xa = dev.xp.full((), xa, dtype=xb.dtype, device=dev.native)
+    if not isinstance(b, Tensor):
+        xb = dev.xp.full((), xb, dtype=xa.dtype, device=dev.native)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        _check_shapes(op, a, b)
+    return record(dev, f(xa, xb), op.capitalize() + "Backward0", None, ())
+
+
 def _add_bw(K, n, s, g):
     sa, sb, alpha = n.ctx
     return (unbroadcast(K, g, sa) if n.needs[0] else None,
@@ -63,6 +81,8 @@ def _add_scalar_bw(K, n, s, g):
 
 def add(input, other, *, alpha=1) -> Tensor:
     dev, a, b = binary_operands("add", input, other)
+    if _is_bool(a) and _is_bool(b) and alpha in (1, True):
+        return _bool_arith(dev, a, b, dev.xp.logical_or, "add")
     if alpha != 1:
         b = b * alpha
     if type(b) in _SCALARS:
@@ -85,6 +105,10 @@ def _rsub_scalar_bw(K, n, s, g):
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
+    if _is_bool(input) or _is_bool(other):
+        raise RuntimeError(
+            "sub(): Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     dev, a, b = binary_operands("sub", input, other)
     if alpha != 1:
         b = b * alpha
@@ -110,6 +134,8 @@ def _mul_scalar_bw(K, n, s, g):
 
 def mul(input, other) -> Tensor:
     dev, a, b = binary_operands("mul", input, other)
+    if _is_bool(a) and _is_bool(b):
+        return _bool_arith(dev, a, b, dev.xp.logical_and, "mul")
     if type(b) in _SCALARS:
         return record(dev, a._data * b, "MulBackward0", _mul_scalar_bw, (a,), (), b)
     if type(a) in _SCALARS:
@@ -380,11 +406,16 @@ logaddexp = _binary_math("logaddexp", "LogaddexpBackward0", lambda xp, a, b: xp.
 
 def xlogy(input, other) -> Tensor:
     """input * log(other), 0 where input is 0 (PyTorch's xlogy)."""
-    from .comparison import where
+    from .comparison import isnan, logical_and, where
 
-    prod = mul(input, log(other if isinstance(other, Tensor) else _full_like(float(other), input)))
-    zero = input == 0
-    return where(zero, prod * 0, prod)
+    if not isinstance(input, Tensor):
+        input = _full_like(input, other)
+    if not isinstance(other, Tensor):
+        other = _full_like(other, input)
+    # log of 1 where input is 0 (unless other is NaN): the value and both gradients are then 0
+    # there, where input * log(other) would give 0 * -inf = NaN at other == 0
+    zero = logical_and(input == 0, ~isnan(other))
+    return mul(input, log(where(zero, _full_like(1, other), other)))
 
 
 def lerp(input, end, weight) -> Tensor:

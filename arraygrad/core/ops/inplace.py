@@ -36,12 +36,22 @@ def _check_leaf(t: Tensor, op: str) -> None:
                            "out-of-place op).")
 
 
+# PyTorch's scalar type names, which its in-place cast errors print
+_TORCH_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+                "complex64": "ComplexFloat", "complex128": "ComplexDouble", "int8": "Char",
+                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
+
+
+def _cast_error(op: str, rd: _dt.dtype, sd: _dt.dtype) -> RuntimeError:
+    r, s = (_TORCH_NAMES.get(d.name, d.name) for d in (rd, sd))
+    return RuntimeError(f"{op}(): result type {r} can't be cast to the desired output type {s}")
+
+
 def _cast_result(self: Tensor, result: Tensor, op: str) -> Tensor:
     sd, rd = self.dtype, result.dtype
     if rd is not sd:
         if not _dt.can_cast(rd, sd):
-            raise RuntimeError(f"{op}(): result type {rd} can't be cast to the desired output "
-                               f"type {sd}")
+            raise _cast_error(op, rd, sd)
         result = E._cast(result, sd)
     if result._data.shape != self._data.shape:
         from .shape import expand
@@ -88,15 +98,15 @@ def _arith(opname: str, out_of_place, iop):
                 if other._dev is not self._dev:
                     raise devices_differ(opname, self, other)
                 od = other._dev.to_ag[other._data.dtype]
-                if od.kind > kind:
-                    raise RuntimeError(f"{opname}(): result type {od} can't be cast to the desired "
-                                       f"output type {self.dtype}")
+                if od.kind > kind or (opname == "div_" and kind < _dt._FLOAT):
+                    rd = od if od.kind > kind else _dt.get_default_dtype()
+                    raise _cast_error(opname, rd, self.dtype)
                 o = other._data if od is self.dtype else self._dev.xp.astype(other._data, d.dtype)
                 if len(o.shape) > len(d.shape) or any(
                         x != y and x != 1
                         for x, y in zip(reversed(o.shape), reversed(d.shape), strict=False)):
                     raise RuntimeError(f"{opname}(): output with shape {list(d.shape)} doesn't "
-                                       f"match the broadcast shape of {list(o.shape)}")
+                                       f"match the broadcast shape {_bshape(d.shape, o.shape)}")
             else:
                 if isinstance(other, bool):
                     other = int(other)
@@ -106,8 +116,7 @@ def _arith(opname: str, out_of_place, iop):
                 if _dt._scalar_kind(other) > kind or (opname == "div_" and kind < _dt._FLOAT):
                     res = (_dt.result_type(self, other) if opname != "div_"
                            else _dt.get_default_dtype())
-                    raise RuntimeError(f"{opname}(): result type {res} can't be cast to the "
-                                       f"desired output type {self.dtype}")
+                    raise _cast_error(opname, res, self.dtype)
                 o = scalar_for(other, kind)
             b = self._dev.backend
             if b.writable(d):
@@ -119,6 +128,13 @@ def _arith(opname: str, out_of_place, iop):
         return apply_inplace(self, lambda s: getattr(E, opname[:-1])(s, other), opname)
     fn.__name__ = opname
     return fn
+
+
+def _bshape(a, b) -> list:
+    """The broadcast shape of a and b (for error messages; a size mismatch shows the larger)."""
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    return [y if x == 1 else x if y == 1 else max(x, y) for x, y in zip(a, b, strict=True)]
 
 
 add_ = _arith("add_", operator.add, operator.iadd)
@@ -218,12 +234,72 @@ for _n, _f in {"add_": add_, "sub_": sub_, "subtract_": sub_, "mul_": mul_, "mul
                "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_}.items():
     setattr(Tensor, _n, _f)
 
-for _name in ("neg", "abs", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
-              "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid",
-              "relu", "sign", "floor", "ceil", "round", "trunc", "frac", "reciprocal", "square",
-              "erf", "pow",
-              "remainder", "fmod", "floor_divide", "atan2", "lerp", "hypot", "maximum", "minimum"):
+def _lazy_unary_(name: str, module: str, fn_name: str):
+    """An in-place method over an op of a family that imports after this module (comparison)."""
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        import importlib
+
+        fn = getattr(importlib.import_module(f"{__package__}.{module}"), fn_name)
+        return apply_inplace(self, lambda s: fn(s, *args, **kwargs), name)
+    method.__name__ = name
+    return method
+
+
+def _nondiff_(name: str, fn_name: str):
+    """An in-place comparison or logical/bitwise op: self takes the result in its own dtype, and
+    its history continues through a zero gradient, as in PyTorch."""
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        from . import comparison as C
+
+        def run(s):
+            out = getattr(C, fn_name)(s.detach(), *args, **kwargs)
+            if out.dtype is not s.dtype:
+                if not _dt.can_cast(out.dtype, s.dtype):
+                    raise _cast_error(name, out.dtype, s.dtype)
+                out = out.to(s.dtype)
+            return record(s._dev, out._data, name[:-1].capitalize() + "Backward0", _zero_bw, (s,))
+        return apply_inplace(self, run, name)
+    method.__name__ = name
+    return method
+
+
+def float_power_(self: Tensor, exponent) -> Tensor:
+    """PyTorch computes float_power in double precision and refuses to write it into a narrower
+    self rather than rounding silently."""
+    want = _dt.complex128 if self.dtype.kind == _dt._COMPLEX else _dt.float64
+    if self.dtype is not want:
+        raise RuntimeError(f"float_power_(): the base given to float_power_ has dtype "
+                           f"{_TORCH_NAMES.get(self.dtype.name, self.dtype.name)} but the "
+                           f"operation's result requires dtype {_TORCH_NAMES[want.name]}")
+    return apply_inplace(self, lambda s: E.float_power(s, exponent), "float_power_")
+
+
+for _name in ("neg", "negative", "abs", "absolute", "exp", "exp2", "expm1", "log", "log2",
+              "log10", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan", "asin", "acos", "atan",
+              "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+              "sigmoid", "relu", "sign", "sgn", "floor", "ceil", "round", "trunc", "fix", "frac",
+              "reciprocal", "square", "erf", "rad2deg", "deg2rad", "pow", "remainder", "fmod",
+              "floor_divide", "atan2", "arctan2", "lerp", "hypot", "maximum", "minimum", "xlogy"):
     setattr(Tensor, _name + "_", _unary_(_name + "_", getattr(E, _name)))
+for _name, _fn_name in {"clamp": "clamp", "clip": "clamp", "clamp_min": "clamp_min",
+                        "clamp_max": "clamp_max", "nan_to_num": "nan_to_num"}.items():
+    setattr(Tensor, _name + "_", _lazy_unary_(_name + "_", "comparison", _fn_name))
+for _name, _fn_name in {"eq": "eq", "ne": "ne", "not_equal": "ne", "lt": "lt", "less": "lt",
+                        "le": "le", "less_equal": "le", "gt": "gt", "greater": "gt", "ge": "ge",
+                        "greater_equal": "ge", "logical_and": "logical_and",
+                        "logical_or": "logical_or", "logical_xor": "logical_xor",
+                        "logical_not": "logical_not", "bitwise_and": "bitwise_and",
+                        "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
+                        "bitwise_not": "bitwise_not", "bitwise_left_shift": "bitwise_left_shift",
+                        "bitwise_right_shift": "bitwise_right_shift",
+                        "heaviside": "heaviside"}.items():
+    setattr(Tensor, _name + "_", _nondiff_(_name + "_", _fn_name))
+Tensor.float_power_ = float_power_
 Tensor.__ipow__ = Tensor.pow_
 Tensor.__ifloordiv__ = Tensor.floor_divide_
 Tensor.__imod__ = Tensor.remainder_
+Tensor.__iand__ = Tensor.bitwise_and_
+Tensor.__ior__ = Tensor.bitwise_or_
+Tensor.__ixor__ = Tensor.bitwise_xor_
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+Tensor.__irshift__ = Tensor.bitwise_right_shift_
