@@ -263,7 +263,7 @@ def test_integer_pow_stays_integer(device):
     np.testing.assert_array_equal(_np(out), [8, -27])
 
 
-# ---- rounding division, remainder, fmod, maximum ties: against PyTorch ----------------------------
+# ---- rounding division, remainder, fmod, maximum ties: against PyTorch -------------------------
 DA = np.array([7, -7, 5, -5, 0])
 DB = np.array([2, 2, -3, -3, 4])
 
