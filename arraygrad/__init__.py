@@ -23,7 +23,11 @@ from .core.ops.reduction import *  # noqa: F403
 from .core.ops.reduction import sum  # noqa: A004
 from .core.ops.comparison import *  # noqa: F403
 from .core.ops.shape import *  # noqa: F403
+from .core.ops.joining import *  # noqa: F403
+from .core.ops.rearranging import *  # noqa: F403
 from .core.ops.indexing import *  # noqa: F403
+from .core.ops.scatter import *  # noqa: F403
+from .core.ops.masking import *  # noqa: F403
 from .core.ops.linalg import *  # noqa: F403
 from .core.ops.sorting import *  # noqa: F403
 from .core.ops import inplace as _inplace  # noqa: F401  (attaches the in-place methods)

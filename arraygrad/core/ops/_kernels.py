@@ -9,13 +9,13 @@ from types import SimpleNamespace
 
 def _build() -> SimpleNamespace:
     from ... import array_api
-    from . import indexing
+    from . import scatter
 
     ns = {n: getattr(array_api, n) for n in array_api.__all__}
     ns.update(
-        scatter_add=indexing._scatter_add_axis,
-        index_add=indexing._index_add_axis,
-        gather=indexing._gather_axis,
+        scatter_add=scatter._scatter_add_axis,
+        index_add=scatter._index_add_axis,
+        gather=scatter._gather_axis,
         erf=__import__("arraygrad.core.ops.elementwise", fromlist=["erf"]).erf,
         to_dtype=lambda x, d: x.to(d),
         backend=None,

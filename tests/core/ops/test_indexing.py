@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import arraygrad as ag
-from arraygrad.core.ops import indexing as I
+from arraygrad.core.ops import scatter as S
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
 
@@ -455,26 +455,26 @@ def test_axis_kernels_match_the_backend_kernels(device):
     dev = ag.device(device)
     t, s = _arr(3, 2), _arr(2, 2, seed=1)
     idx = _i([[2, 0], [2, 1]], device)
-    got = I._scatter_add_axis(_t(t, device), 0, idx, _t(s, device))
+    got = S._scatter_add_axis(_t(t, device), 0, idx, _t(s, device))
     want = dev.K.scatter_add(_t(t, device)._data, 0, idx._data, _t(s, device)._data)
     np.testing.assert_array_equal(got.numpy(), dev.backend.to_numpy(want))
     s3 = _arr(3, 2, seed=2)
-    got = I._index_add_axis(_t(t, device), 1, _i([1, 1], device), _t(s3, device))
+    got = S._index_add_axis(_t(t, device), 1, _i([1, 1], device), _t(s3, device))
     ref = t.copy()
     ref[:, 1] += s3.sum(1)
     np.testing.assert_allclose(got.numpy(), ref, rtol=1e-14)
-    got = I._gather_axis(_t(t, device), 0, idx)
+    got = S._gather_axis(_t(t, device), 0, idx)
     np.testing.assert_array_equal(got.numpy(), np.take_along_axis(t, idx.numpy(), 0))
 
 
 def test_axis_kernel_gradients(eager_device):
     d = eager_device
     idx = _i([[2, 0], [2, 1]], d)
-    _check_grads(lambda a, b: I._scatter_add_axis(a, 0, idx, b), [_arr(3, 2), _arr(2, 2, seed=1)],
+    _check_grads(lambda a, b: S._scatter_add_axis(a, 0, idx, b), [_arr(3, 2), _arr(2, 2, seed=1)],
                  d)
-    _check_grads(lambda a, b: I._index_add_axis(a, 1, _i([1, 1], d), b),
+    _check_grads(lambda a, b: S._index_add_axis(a, 1, _i([1, 1], d), b),
                  [_arr(3, 2), _arr(3, 2, seed=1)], d)
-    _check_grads(lambda a: I._gather_axis(a, 0, idx), [_arr(3, 2)], d)
+    _check_grads(lambda a: S._gather_axis(a, 0, idx), [_arr(3, 2)], d)
 
 
 def test_second_derivative_through_advanced_indexing(eager_device):

@@ -1,0 +1,124 @@
+"""The standard's statistical functions: sum, prod, mean, max, min, var, std, cumulative_sum,
+cumulative_prod (all differentiable).
+
+Integers accumulate in the default integer dtype, as the standard asks; axis=() reduces nothing
+and returns a copy.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import arraygrad as _ag
+
+from ..core import dtypes as _dt
+from ..core.ops.elementwise import _cast
+from ..core.tensor import Tensor
+from ._common import _axis_tuple, _dtype
+from ._creation import full
+from ._manipulation import concat, reshape
+
+
+def _sum_dtype(x: Tensor, dtype):
+    """The standard's accumulation dtype: integers narrower than the default integer dtype
+    widen to it (unsigned ones to the unsigned dtype of that width); floats keep theirs."""
+    dev = x._dev
+    if dtype is not None:
+        return _dtype(dtype, dev)
+    d, di = x.dtype, dev.default_int
+    if d.kind == _dt._BOOL:
+        return di
+    if d.kind == _dt._INT and d.itemsize < di.itemsize:
+        if d.is_signed:
+            return di
+        u = {4: _dt.uint32, 8: _dt.uint64}[di.itemsize]
+        return u if u in dev.to_native else d
+    return d
+
+
+def sum(x: Tensor, /, *, axis=None, dtype=None, keepdims: builtins.bool = False) -> Tensor:  # noqa: A001
+    """Sum over axis (all when None; none when ()); integers sum in the default integer dtype."""
+    d = _sum_dtype(x, dtype)
+    if d is not x.dtype:
+        x = _cast(x, d, "sum")
+    axes = _axis_tuple(axis, x.ndim)
+    if axes == ():
+        return _ag.clone(x)
+    return _ag.sum(x, axes, keepdims, dtype=d)
+
+
+def prod(x: Tensor, /, *, axis=None, dtype=None, keepdims: builtins.bool = False) -> Tensor:
+    d = _sum_dtype(x, dtype)
+    if d is not x.dtype:
+        x = _cast(x, d, "prod")
+    axes = _axis_tuple(axis, x.ndim)
+    if axes == ():
+        return _ag.clone(x)
+    if axes is None:
+        out = _ag.prod(reshape(x, (-1,)), 0)
+        return reshape(out, (1,) * x.ndim) if keepdims else out
+    for a in sorted((a % x.ndim for a in axes), reverse=True):
+        x = _ag.prod(x, a, keepdim=keepdims)
+    return x
+
+
+def mean(x: Tensor, /, *, axis=None, keepdims: builtins.bool = False) -> Tensor:
+    axes = _axis_tuple(axis, x.ndim)
+    if axes == ():
+        return _ag.clone(x)
+    return _ag.mean(x, axes, keepdims)
+
+
+def _minmax(name: str, torch_name: str):
+    def f(x: Tensor, /, *, axis=None, keepdims: builtins.bool = False) -> Tensor:
+        axes = _axis_tuple(axis, x.ndim)
+        if axes == ():
+            return _ag.clone(x)
+        if axes is None:
+            axes = tuple(range(x.ndim))
+            if not axes:
+                return _ag.clone(x)
+        return getattr(_ag, torch_name)(x, axes, keepdims)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"The standard's {name} over axis (gradient to the extreme elements)."
+    return f
+
+
+max = _minmax("max", "amax")  # noqa: A001
+min = _minmax("min", "amin")  # noqa: A001
+
+
+def var(x: Tensor, /, *, axis=None, correction=0.0, keepdims: builtins.bool = False) -> Tensor:
+    axes = _axis_tuple(axis, x.ndim)
+    return _ag.var(x, axes, correction=correction, keepdim=keepdims)
+
+
+def std(x: Tensor, /, *, axis=None, correction=0.0, keepdims: builtins.bool = False) -> Tensor:
+    axes = _axis_tuple(axis, x.ndim)
+    return _ag.std(x, axes, correction=correction, keepdim=keepdims)
+
+
+def _cumulative(name: str, torch_name: str, initial):
+    def f(x: Tensor, /, *, axis=None, dtype=None, include_initial: builtins.bool = False) -> Tensor:
+        if axis is None:
+            if x.ndim > 1:
+                raise ValueError(f"{name}(): axis is required for a {x.ndim}-D array")
+            axis = 0
+        d = _sum_dtype(x, dtype)
+        if d is not x.dtype:
+            x = _cast(x, d, name)
+        out = getattr(_ag, torch_name)(x, axis) if x.ndim else x
+        if include_initial:
+            shape = list(x.shape)
+            shape[axis] = 1
+            out = concat([full(tuple(shape), initial, dtype=out.dtype, device=x._dev), out],
+                         axis=axis)
+        return out
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+cumulative_sum = _cumulative("cumulative_sum", "cumsum", 0)
+cumulative_prod = _cumulative("cumulative_prod", "cumprod", 1)
+
+
