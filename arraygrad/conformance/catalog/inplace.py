@@ -36,6 +36,8 @@ register(
     _U("exp_", np.exp), _U("neg_", np.negative), _U("tanh_", np.tanh),
     _U("sigmoid_", lambda x: 1 / (1 + np.exp(-x))), _U("sqrt_", np.sqrt, domain=(0.1, 3.0)),
     _U("relu_", lambda x: np.maximum(x, 0), grad=1), _U("zero_", np.zeros_like, grad=1),
+    OpInfo("Tensor.clamp_", lambda x: np.clip(x, -0.5, 1.0), fixed((((2, 3),), {}, "2-D")),
+           dtypes=FLOATS, grad=1, call="{0}.clone().clamp_(-0.5, 1.0)"),
     OpInfo("Tensor.fill_", lambda x: np.full_like(x, 0.5), fixed((((2, 3),), {}, "2-D")),
            dtypes=FLOATS, grad=1, call="{0}.clone().fill_(0.5)"),
     OpInfo("Tensor.pow_", lambda x: x ** 3, fixed((((2, 3),), {}, "2-D")), dtypes=FLOATS,

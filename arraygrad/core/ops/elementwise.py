@@ -412,6 +412,9 @@ def xlogy(input, other) -> Tensor:
         input = _full_like(input, other)
     if not isinstance(other, Tensor):
         other = _full_like(other, input)
+    rt = _dt.result_type(input, other)  # before `where` broadcasts a 0-d operand
+    rt = rt if rt.kind >= _dt._FLOAT else _dt.get_default_dtype()
+    input, other = _cast(input, rt, "xlogy"), _cast(other, rt, "xlogy")
     # log of 1 where input is 0 (unless other is NaN): the value and both gradients are then 0
     # there, where input * log(other) would give 0 * -inf = NaN at other == 0
     zero = logical_and(input == 0, ~isnan(other))
