@@ -295,6 +295,17 @@ def _rpow_bw(K, n, s, g):
     return (g * out * math.log(n.ctx) if n.ctx > 0 else g * 0,)
 
 
+def _int_pow(xp, x, e):
+    """Integer x ** e with e an integer array: negative exponents give what integer division
+    gives (1 for base 1, +-1 for base -1, else 0), as PyTorch, where NumPy raises."""
+    neg = e < 0
+    p = xp.pow(x, xp.where(neg, xp.zeros_like(e), e))
+    one = xp.ones_like(p)
+    odd = xp.where(e % 2 == 0, one, -one)
+    inv = xp.where(x == 1, one, xp.where(x == -1, odd, xp.zeros_like(p)))
+    return xp.where(neg, inv, p)
+
+
 def pow(input, exponent) -> Tensor:
     if isinstance(exponent, Tensor) and isinstance(input, Tensor) and exponent.ndim == 0 and (
             exponent.dtype.kind < _dt._FLOAT <= input.dtype.kind) and not exponent._rg:
@@ -315,9 +326,14 @@ def pow(input, exponent) -> Tensor:
             out = x ** b
         return record(dev, out, "PowBackward0", _pow_scalar_bw, (a,), (a,), b)
     if type(a) in _SCALARS:
+        if type(a) is int and dev.to_ag[b._data.dtype].kind == _dt._INT:
+            xa = dev.xp.full((), a, dtype=b._data.dtype, device=dev.native)
+            return record(dev, _int_pow(dev.xp, xa, b._data), "PowBackward1", None, ())
         out = a ** b._data
         return record(dev, out, "PowBackward1", _rpow_bw, (b,), (OUT,), a)
     _check_shapes("pow", a, b)
+    if dev.to_ag[a._data.dtype].kind == _dt._INT:
+        return record(dev, _int_pow(dev.xp, a._data, b._data), "PowBackward1", None, ())
     out = dev.xp.pow(a._data, b._data)
     return record(dev, out, "PowBackward1", _pow_bw, (a, b), (a, b, OUT),
                   (a._data.shape, b._data.shape))

@@ -257,6 +257,16 @@ def test_integer_to_negative_integer_power_raises(device):
         _t([1, 2], device, ag.int64) ** -1
 
 
+@pytest.mark.parity
+def test_integer_tensor_exponents_with_negatives_match_torch(device, torch):
+    base, e = np.array([2, 1, -1, -1, 3, 0, -2]), np.array([-1, -3, -3, -2, 2, -1, -2])
+    got = _t(base, device, ag.int64) ** _t(e, device, ag.int64)
+    assert got.dtype is ag.int64
+    np.testing.assert_array_equal(_np(got), (torch.tensor(base) ** torch.tensor(e)).numpy())
+    np.testing.assert_array_equal(_np(2 ** _t(e, device, ag.int64)),
+                                  (2 ** torch.tensor(e)).numpy())
+
+
 def test_integer_pow_stays_integer(device):
     out = _t([2, -3], device, ag.int64) ** 3
     assert out.dtype is ag.int64
