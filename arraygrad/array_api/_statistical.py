@@ -36,21 +36,23 @@ def _sum_dtype(x: Tensor, dtype):
     return d
 
 
+def _accumulating(x: Tensor, dtype, op: str) -> Tensor:
+    """x cast (differentiably) to the dtype it accumulates in (`_sum_dtype`)."""
+    d = _sum_dtype(x, dtype)
+    return x if d is x.dtype else _cast(x, d, op)
+
+
 def sum(x: Tensor, /, *, axis=None, dtype=None, keepdims: builtins.bool = False) -> Tensor:  # noqa: A001
     """Sum over axis (all when None; none when ()); integers sum in the default integer dtype."""
-    d = _sum_dtype(x, dtype)
-    if d is not x.dtype:
-        x = _cast(x, d, "sum")
+    x = _accumulating(x, dtype, "sum")
     axes = _axis_tuple(axis, x.ndim)
     if axes == ():
         return _ag.clone(x)
-    return _ag.sum(x, axes, keepdims, dtype=d)
+    return _ag.sum(x, axes, keepdims, dtype=x.dtype)
 
 
 def prod(x: Tensor, /, *, axis=None, dtype=None, keepdims: builtins.bool = False) -> Tensor:
-    d = _sum_dtype(x, dtype)
-    if d is not x.dtype:
-        x = _cast(x, d, "prod")
+    x = _accumulating(x, dtype, "prod")
     axes = _axis_tuple(axis, x.ndim)
     if axes == ():
         return _ag.clone(x)
@@ -104,9 +106,7 @@ def _cumulative(name: str, torch_name: str, initial):
             if x.ndim > 1:
                 raise ValueError(f"{name}(): axis is required for a {x.ndim}-D array")
             axis = 0
-        d = _sum_dtype(x, dtype)
-        if d is not x.dtype:
-            x = _cast(x, d, name)
+        x = _accumulating(x, dtype, name)
         out = getattr(_ag, torch_name)(x, axis) if x.ndim else x
         if include_initial:
             shape = list(x.shape)

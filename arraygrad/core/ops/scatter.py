@@ -4,7 +4,7 @@ index_fill, take, take_along_dim, and their in-place methods.
 The axis-level primitives at the top are also the create_graph kernels `K.scatter_add`,
 `K.index_add` and `K.gather` (`_kernels.py`). Gradients scatter back with the backends'
 scatter-add kernels, so repeated indices accumulate; where several writes meet one place
-(scatter, index_copy) the last one wins and only it receives a gradient.
+(scatter, index_copy) the last one wins.
 """
 
 from __future__ import annotations
