@@ -212,6 +212,9 @@ class Tensor:
                 "Use tensor.detach().numpy() instead.")
         return self._dev.backend.to_numpy(self._computed())
 
+    # NumPy defers to Tensor's reflected operators (np_array + t raises our clear TypeError)
+    __array_ufunc__ = None
+
     def __array__(self, dtype=None, copy=None):
         a = self._dev.backend.to_numpy(self._computed())
         return a if dtype is None else a.astype(dtype)
