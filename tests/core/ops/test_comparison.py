@@ -11,48 +11,9 @@ import numpy as np
 import pytest
 
 import arraygrad as ag
-
-EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
-
-
-def _t(x, device, dtype=ag.float64, requires_grad=False):
-    return ag.tensor(np.asarray(x), dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def _np(t):
-    return np.asarray(t.detach().cpu().numpy())
-
-
-def check_grads(fn, xs, device):
-    """d sum(fn(*xs) * w) / d each x against central differences (one random direction per
-    input on Dask, where a full Jacobian costs too many lazy evaluations)."""
-    rng = np.random.default_rng(1)
-    xs = [np.asarray(x, dtype=np.float64) for x in xs]
-    ts = [_t(x, device, requires_grad=True) for x in xs]
-    out = fn(*ts)
-    w = _t(rng.standard_normal(tuple(out.shape)), device)
-    (out * w).sum().backward()
-
-    def loss(vals):
-        return float((fn(*[_t(v, device) for v in vals]) * w).sum())
-
-    for k, (x, t) in enumerate(zip(xs, ts, strict=True)):
-        analytic = _np(t.grad)
-
-        def shifted(delta):
-            return [v + delta if j == k else v for j, v in enumerate(xs)]
-
-        if device == "dask":
-            u = rng.standard_normal(x.shape)
-            num = (loss(shifted(EPS * u)) - loss(shifted(-EPS * u))) / (2 * EPS)
-            np.testing.assert_allclose(np.sum(analytic * u), num, atol=ATOL, rtol=RTOL)
-            continue
-        num = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            e = np.zeros_like(x)
-            e[i] = EPS
-            num[i] = (loss(shifted(e)) - loss(shifted(-e))) / (2 * EPS)
-        np.testing.assert_allclose(analytic, num, atol=ATOL, rtol=RTOL)
+from tests._gradients import check_grads
+from tests._gradients import make_tensor as _t
+from tests._gradients import to_numpy as _np
 
 
 A = np.array([[0.5, -1.0, 2.0], [3.0, 0.0, -2.5]])

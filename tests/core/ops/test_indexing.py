@@ -4,17 +4,15 @@ parity with PyTorch (placement of advanced-index dims, accumulation over repeate
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
 import arraygrad as ag
 from arraygrad.core.ops import scatter as S
-
-EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
-
-
-def _arr(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
+from tests._gradients import check_grads
+from tests._gradients import random_array as _arr
 
 
 def _t(a, device, dtype=ag.float64, rg=False):
@@ -25,25 +23,8 @@ def _i(a, device):
     return ag.tensor(np.asarray(a), dtype=ag.int64, device=device)
 
 
-def _check_grads(fn, arrays, device):
-    """Gradients of a random projection of fn's output against central differences (float64)."""
-    ts = [_t(a, device, rg=True) for a in arrays]
-    out = fn(*ts)
-    w = np.random.default_rng(1).standard_normal(tuple(out.shape))
-    (out * _t(w, device)).sum().backward()
-
-    def f(arrs):
-        return float(np.sum(fn(*[_t(a, device) for a in arrs]).numpy() * w))
-
-    for i, a in enumerate(arrays):
-        got = ts[i].grad.numpy()
-        assert got.shape == a.shape
-        for idx in np.ndindex(a.shape):
-            hi = [x.copy() for x in arrays]
-            lo = [x.copy() for x in arrays]
-            hi[i][idx] += EPS
-            lo[i][idx] -= EPS
-            np.testing.assert_allclose(got[idx], (f(hi) - f(lo)) / (2 * EPS), atol=ATOL, rtol=RTOL)
+# this file's Dask cases are small enough to check every element (full=True), as they always did
+_check_grads = functools.partial(check_grads, full=True)
 
 
 # ---- getitem: the same key on NumPy where NumPy and PyTorch agree --------------------------------

@@ -3,45 +3,22 @@ views sharing version counters, PyTorch's errors, and parity with PyTorch."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
 import arraygrad as ag
-
-EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
-
-
-def _arr(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
+from tests._gradients import check_grads
+from tests._gradients import random_array as _arr
 
 
 def _t(a, device, dtype=ag.float64, rg=False):
     return ag.tensor(a, dtype=dtype, device=device, requires_grad=rg)
 
 
-def _check_grads(fn, arrays, device):
-    """Gradients of a random projection of fn's output against central differences (float64)."""
-    ts = [_t(a, device, rg=True) for a in arrays]
-    out = fn(*ts)
-    outs = out if isinstance(out, tuple) else (out,)
-    ws = [np.random.default_rng(1 + i).standard_normal(tuple(o.shape)) for i, o in enumerate(outs)]
-    total = sum((o * _t(w, device)).sum() for o, w in zip(outs, ws, strict=True))
-    total.backward()
-
-    def f(arrs):
-        o = fn(*[_t(a, device) for a in arrs])
-        o = o if isinstance(o, tuple) else (o,)
-        return float(sum(np.sum(x.numpy() * w) for x, w in zip(o, ws, strict=True)))
-
-    for i, a in enumerate(arrays):
-        got = ts[i].grad.numpy()
-        assert got.shape == a.shape
-        for idx in np.ndindex(a.shape):
-            hi = [x.copy() for x in arrays]
-            lo = [x.copy() for x in arrays]
-            hi[i][idx] += EPS
-            lo[i][idx] -= EPS
-            np.testing.assert_allclose(got[idx], (f(hi) - f(lo)) / (2 * EPS), atol=ATOL, rtol=RTOL)
+# this file's Dask cases are small enough to check every element (full=True), as they always did
+_check_grads = functools.partial(check_grads, full=True)
 
 
 # ---- values and gradients of each op (a table: op on tensors, the same on NumPy arrays) ----------

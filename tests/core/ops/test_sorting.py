@@ -10,42 +10,9 @@ import numpy as np
 import pytest
 
 import arraygrad as ag
-
-EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
-
-
-def _t(x, device, dtype=ag.float64, requires_grad=False):
-    return ag.tensor(np.asarray(x), dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def _np(t):
-    return np.asarray(t.detach().cpu().numpy())
-
-
-def check_grad(fn, x, device):
-    """d sum(fn(x) * w) / dx against central differences (one random direction on Dask)."""
-    rng = np.random.default_rng(1)
-    x = np.asarray(x, dtype=np.float64)
-    t = _t(x, device, requires_grad=True)
-    out = fn(t)
-    w = _t(rng.standard_normal(tuple(out.shape)), device)
-    (out * w).sum().backward()
-    analytic = _np(t.grad)
-
-    def loss(v):
-        return float((fn(_t(v, device)) * w).sum())
-
-    if device == "dask":
-        u = rng.standard_normal(x.shape)
-        num = (loss(x + EPS * u) - loss(x - EPS * u)) / (2 * EPS)
-        np.testing.assert_allclose(np.sum(analytic * u), num, atol=ATOL, rtol=RTOL)
-        return
-    num = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = EPS
-        num[i] = (loss(x + e) - loss(x - e)) / (2 * EPS)
-    np.testing.assert_allclose(analytic, num, atol=ATOL, rtol=RTOL)
+from tests._gradients import check_grad
+from tests._gradients import make_tensor as _t
+from tests._gradients import to_numpy as _np
 
 
 X = np.array([[0.3, -1.2, 2.5, 0.7, 1.1], [1.9, 0.4, -0.8, -2.2, 0.0], [0.05, 1.2, -0.6, 3.0, 2.0]])
