@@ -172,7 +172,12 @@ def run(backends, *, features=None, ops=None, max_examples: int | None = None,
     """Runs the table (optionally some features or op-name patterns) on every device of the given
     backends (names or device strings) and returns the report."""
     t0 = time.perf_counter()
-    tgts = [t for b in backends for t in targets(b, expectations_path)]
+    tgts, seen = [], set()
+    for b in backends:  # "array_api_strict" and "array_api_strict:device1" name device1 twice
+        for t in targets(b, expectations_path):
+            if t.device not in seen:
+                seen.add(t.device)
+                tgts.append(t)
     rep = Report([t.name for t in tgts])
     memo: dict = {}
     table = entries(features, ops)

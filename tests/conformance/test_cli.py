@@ -32,6 +32,13 @@ def test_array_api_strict_runs_on_both_of_its_devices(capsys):
     assert "array_api_strict" in header and "array_api_strict:device1" in header
 
 
+def test_a_device_named_twice_is_run_once(capsys):
+    argv = ["conformance", "--backend", "array_api_strict", "--backend", "array_api_strict:device1"]
+    assert cli.main(argv + _FEW) == 0
+    header = capsys.readouterr().out.splitlines()[1]
+    assert header.count("array_api_strict:device1") == 1
+
+
 def test_unexpected_failure_exits_1_with_reason_and_snippet(monkeypatch, capsys):
     bad = conformance.OpInfo("bad_exp", np.sin, unary(), dtypes=("float64",), grad=0,
                              call="ag.exp({args})")
