@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 import arraygrad as ag
+from tests._gradients import make_tensor as _t
+from tests._gradients import to_numpy as _np
 from arraygrad.autograd import gradcheck, gradgradcheck
 
 RNG = np.random.default_rng(0)
@@ -55,14 +57,6 @@ BINARY = {
     "xlogy": (lambda a, b: a * np.log(b), X, np.abs(Y)),
 }
 NONDIFF_BINARY = {"floor_divide"}
-
-
-def _t(x, device, dtype=ag.float64, requires_grad=False):
-    return ag.tensor(np.asarray(x), dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def _np(t):
-    return np.asarray(t.detach().cpu().numpy())
 
 
 def _gradcheck(fn, inputs, device):

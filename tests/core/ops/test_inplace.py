@@ -9,18 +9,12 @@ import numpy as np
 import pytest
 
 import arraygrad as ag
+from tests._gradients import make_tensor as _t
+from tests._gradients import to_numpy as _np
 from arraygrad.autograd import gradcheck
 
 A = np.array([[0.5, -1.0, 2.0], [3.0, 0.25, -2.5]])
 B = np.array([1.5, -2.0, 0.75])
-
-
-def _t(x, device, dtype=ag.float64, requires_grad=False):
-    return ag.tensor(np.asarray(x), dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def _np(t):
-    return np.asarray(t.detach().cpu().numpy())
 
 
 ARITH = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.divide}
