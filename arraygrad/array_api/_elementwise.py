@@ -12,7 +12,7 @@ import builtins
 import arraygrad as _ag
 
 from ..core import dtypes as _dt
-from ..core.autograd import OUT, record
+from ..core.graph import OUT, record
 from ..core.ops._common import unbroadcast
 from ..core.ops.elementwise import _cast
 from ..core.tensor import Tensor, _wrap

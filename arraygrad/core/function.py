@@ -8,7 +8,7 @@ import inspect
 import weakref
 
 from . import dtypes as _dt
-from .autograd import _FREED_MSG, Node, _edge, record
+from .graph import _FREED_MSG, Node, _edge, record
 from .grad_mode import STATE
 from .tensor import Tensor, _wrap
 

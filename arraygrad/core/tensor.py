@@ -102,7 +102,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None and not self._retain:
             self._retain = True
-            from .autograd import _add_output_hook
+            from .graph import _add_output_hook
 
             _add_output_hook(self, None)
 
@@ -111,7 +111,7 @@ class Tensor:
         it."""
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .autograd import _add_output_hook, _RemovableHandle
+        from .graph import _add_output_hook, _RemovableHandle
 
         if self.grad_fn is None:
             if self._hooks is None:

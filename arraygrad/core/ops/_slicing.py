@@ -9,7 +9,7 @@ back with zeros by concatenation, which every backend (and the differentiable na
 
 from __future__ import annotations
 
-from ..autograd import record
+from ..graph import record
 from ..tensor import Tensor
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from .. import dtypes as _dt
-from ..autograd import record
+from ..graph import record
 from ..grad_mode import STATE
 from ..tensor import Tensor, _wrap
 from ._common import binary_operands, devices_differ, method, scalar_for, unbroadcast

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from .. import dtypes as _dt
-from ..autograd import OUT, record
+from ..graph import OUT, record
 from ..tensor import Tensor
 from ._common import binary_operands, method, unbroadcast
 

@@ -15,7 +15,7 @@ import math
 import operator
 
 from .. import dtypes as _dt
-from ..autograd import record
+from ..graph import record
 from ..grad_mode import STATE
 from ..tensor import Tensor
 from ._common import method, unbroadcast

@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 
 from .. import dtypes as _dt
-from ..autograd import record
+from ..graph import record
 from ..grad_mode import STATE
 from ..random import default_generator
 from ..tensor import Tensor, _wrap

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from .. import dtypes as _dt
-from ..autograd import record
+from ..graph import record
 from ..tensor import Tensor, _dim
 from ._common import devices_differ, method
 from ._slicing import _slice_dim

@@ -9,7 +9,7 @@ against K so that it also runs on Tensors under create_graph.
 from __future__ import annotations
 
 from .. import dtypes as _dt
-from ..autograd import record
+from ..graph import record
 from ..tensor import Tensor
 from ._common import binary_operands, devices_differ, method, unbroadcast
 

@@ -7,7 +7,7 @@ elements (computed on Dask too), and nonzero's positions come from `_indices._po
 from __future__ import annotations
 
 from .. import dtypes as _dt
-from ..autograd import record
+from ..graph import record
 from ..tensor import Tensor, _wrap
 from ._common import method, unbroadcast
 from ._indices import _int_native, _lift, _positions, _value_for

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..autograd import record
+from ..graph import record
 from ..tensor import Tensor
 
 __all__ = ["to_device", "transfer"]

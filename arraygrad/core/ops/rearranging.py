@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from ..autograd import record
+from ..graph import record
 from ..tensor import Tensor, _dim
 from ._common import method
 from ._slicing import _unslice

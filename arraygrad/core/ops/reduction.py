@@ -14,7 +14,7 @@ import warnings
 from collections import namedtuple
 
 from .. import dtypes as _dt
-from ..autograd import OUT, record, record_multi
+from ..graph import OUT, record, record_multi
 from ..tensor import Tensor, _dim, _wrap
 from ._common import method
 

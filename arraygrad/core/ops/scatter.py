@@ -9,7 +9,7 @@ scatter-add kernels, so repeated indices accumulate; where several writes meet o
 
 from __future__ import annotations
 
-from ..autograd import record
+from ..graph import record
 from ..tensor import Tensor, _dim, _wrap
 from ._common import method
 from ._indices import _bounds, _index_data, _int_native, _lift, _put_flat, _py_cast

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from .. import dtypes as _dt
-from ..autograd import record
+from ..graph import record
 from ..tensor import Size, Tensor, _dim
 from ._common import method, unbroadcast
 from ._slicing import _basic, _slice_dim, _unslice, _view_of

@@ -8,7 +8,7 @@ are gathered through the sort's indices, and their gradient is scattered back th
 from __future__ import annotations
 
 from .. import dtypes as _dt
-from ..autograd import record_multi
+from ..graph import record_multi
 from ..tensor import Tensor, _dim, _wrap
 from ._common import method
 from .comparison import _known_shape, _operands
