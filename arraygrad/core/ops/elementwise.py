@@ -172,8 +172,11 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
-        out = trunc(div(input, other))
         res_kind = _dt.result_type(*(x for x in (input, other)))
+        if res_kind.kind < _dt._FLOAT:
+            dev, a, b = binary_operands("div", input, other)
+            _check_int_divisor("div", dev, a, b)
+        out = trunc(div(input, other))
         return out if res_kind.kind >= _dt._FLOAT else _cast(out, res_kind)
     if rounding_mode is not None:
         raise ValueError(
@@ -191,17 +194,27 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
                   (a._data.shape, b._data.shape))
 
 
-def _nondiff_binary(op, name, f):
-    def fn(input, other) -> Tensor:
-        dev, a, b = binary_operands(op, input, other)
-        if isinstance(a, Tensor) and isinstance(b, Tensor):
-            _check_shapes(op, a, b)
-        xa = a._data if isinstance(a, Tensor) else a
-        xb = b._data if isinstance(b, Tensor) else b
-        return record(dev, f(dev.xp, xa, xb), name, _zero_shaped_bw,
-                      tuple(x for x in (a, b) if isinstance(x, Tensor)), (), _shapes_of(a, b))
-    fn.__name__ = op
-    return fn
+def _check_int_divisor(op: str, dev, a, b) -> None:
+    """Integer division by zero raises, as in PyTorch (NumPy would give 0 silently).
+
+    A data-dependent check (a compute on Dask), made only for integer operands."""
+    like = a if isinstance(a, Tensor) else b
+    if dev.to_ag[like._data.dtype].kind > _dt._INT:
+        return
+    zero = (b == 0) if not isinstance(b, Tensor) else bool(dev.xp.any(b._data == 0))
+    if zero:
+        raise RuntimeError(f"{op}(): ZeroDivisionError (an integer divisor is 0)")
+
+
+def floor_divide(input, other) -> Tensor:
+    dev, a, b = binary_operands("floor_divide", input, other)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        _check_shapes("floor_divide", a, b)
+    _check_int_divisor("floor_divide", dev, a, b)
+    xa = a._data if isinstance(a, Tensor) else a
+    xb = b._data if isinstance(b, Tensor) else b
+    return record(dev, xa // xb, "FloorDivideBackward0", _zero_shaped_bw,
+                  tuple(x for x in (a, b) if isinstance(x, Tensor)), (), _shapes_of(a, b))
 
 
 def _shapes_of(*xs):
@@ -214,9 +227,6 @@ subtract, multiply, divide, true_divide = sub, mul, div, div
 def _zero_shaped_bw(K, n, s, g):
     return tuple(K.zeros_like(unbroadcast(K, g, sh)) if need else None
                  for need, sh in zip(n.needs, n.ctx, strict=False))
-
-
-floor_divide = _nondiff_binary("floor_divide", "FloorDivideBackward0", lambda xp, a, b: a // b)
 
 
 def _remainder_bw(K, n, s, g):
@@ -233,6 +243,7 @@ def _mod(op, name, trunc_mode):
         ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
         if ta and tb:
             _check_shapes(op, a, b)
+        _check_int_divisor(op, dev, a, b)
         xa = a._data if ta else a
         xb = b._data if tb else b
         xp = dev.xp

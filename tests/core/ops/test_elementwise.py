@@ -363,3 +363,21 @@ def test_xlogy_is_zero_where_input_is_zero(device):
     # PyTorch's convention: d/dx is xlogy(x != 0, y), so 0 wherever x is 0
     np.testing.assert_allclose(_np(x.grad), [0.0, 0.0, np.log(3.0)], rtol=1e-14)
     assert np.isnan(_np(ag.xlogy(_t([0.0], device), _t([np.nan], device)))[0])
+
+
+@pytest.mark.parametrize("op", [
+    lambda a, b: a // b, lambda a, b: a % b, lambda a, b: ag.fmod(a, b),
+    lambda a, b: ag.div(a, b, rounding_mode="trunc"),
+    lambda a, b: ag.div(a, b, rounding_mode="floor"),
+])
+@pytest.mark.parametrize("divisor", ["tensor", "scalar"])
+def test_integer_division_by_zero_raises_like_pytorch(device, op, divisor):
+    a = ag.tensor([4, 5], device=device)
+    b = ag.tensor([1, 0], device=device) if divisor == "tensor" else 0
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        op(a, b)
+
+
+def test_float_floor_division_by_zero_gives_inf(device):
+    out = ag.tensor([4.0, -5.0], device=device) // 0
+    np.testing.assert_array_equal(_np(out), [np.inf, -np.inf])
