@@ -7,6 +7,7 @@ array-api-strict subclass it to add fast paths and per-library fixes, each in it
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 from ..core import dtypes as _dt
@@ -60,40 +61,70 @@ class Backend:
     def scatter_add(self, target, axis: int, index, src):
         """target + the sum of src into index positions along axis (torch.scatter_add semantics).
 
-        Generic version: a one-hot contraction, O(index.size * target.shape[axis]) memory.
+        Generic version: each index element's flat position in target, then one flat index-add,
+        so memory is O(index.size + target.size), never their product.
+        """
+        xp = self.xp
+        if target.ndim == 0:
+            return target + xp.sum(src)
+        src = src[tuple(slice(0, s) for s in index.shape)]  # only index's part of src is used
+        dev = self.device_of(target)
+        lin, stride = None, 1
+        for d in reversed(range(target.ndim)):
+            if d == axis:
+                coord = index
+            else:
+                shape = [1] * index.ndim
+                shape[d] = index.shape[d]
+                coord = xp.reshape(xp.arange(index.shape[d], dtype=index.dtype, device=dev),
+                                   tuple(shape))
+            lin = coord * stride if lin is None else lin + coord * stride
+            stride *= target.shape[d]
+        lin = xp.reshape(xp.broadcast_to(lin, index.shape), (-1,))
+        flat = xp.reshape(target, (-1,))
+        out = self.index_add(flat, 0, lin, xp.reshape(src, (-1,)))
+        return xp.reshape(out, target.shape)
+
+    def index_add(self, target, axis: int, index, src):
+        """target with src's slices added at rows `index` (1-D) along axis; duplicates add up.
+
+        Generic version (array API only): a stable sort groups equal indices, a segmented scan
+        sums each group, searchsorted finds each row's group; memory O(src.size + target.size).
         """
         xp = self.xp
         n = target.shape[axis]
-        src = src[tuple(slice(0, s) for s in index.shape)]  # only index's part of src is used
-        idx = xp.moveaxis(index, axis, -1)[..., None]
-        onehot = xp.astype(idx == xp.arange(n, device=self.device_of(target)), src.dtype)
-        s = xp.moveaxis(src, axis, -1)[..., None]
-        contrib = xp.sum(onehot * s, axis=-2)  # (..., n)
-        contrib = xp.moveaxis(contrib, -1, axis)
-        pad = [(0, t - c) for t, c in zip(target.shape, contrib.shape, strict=True)]
-        if any(p[1] for p in pad):
-            contrib = self._pad_zeros(contrib, pad)
-        return target + contrib
+        moved = xp.moveaxis(src, axis, 0)
+        rest = tuple(moved.shape[1:])
+        vals = xp.reshape(moved, (moved.shape[0], math.prod(rest)))
+        sums = xp.reshape(self._segment_sum(index, vals, n), (n,) + rest)
+        return target + xp.moveaxis(sums, 0, axis)
 
-    def _pad_zeros(self, a, pad):
-        xp = self.xp
-        out = a
-        for ax, (_, after) in enumerate(pad):
-            if after:
-                shape = list(out.shape)
-                shape[ax] = after
-                zeros = xp.zeros(tuple(shape), dtype=a.dtype, device=self.device_of(a))
-                out = xp.concat([out, zeros], axis=ax)
-        return out
+    def _segment_sum(self, index, vals, n: int):
+        """(n, R) array whose row r sums the rows of vals (m, R) whose index (m,) is r.
 
-    def index_add(self, target, axis: int, index, src):
-        """target with src's slices added at rows `index` (1-D) along axis; duplicates add up."""
+        A Hillis-Steele segmented scan over the sorted indices: log2(m) steps, each adding the
+        row `shift` places back when it belongs to the same index; sums are pairwise (no
+        cumulative-sum cancellation), so they match a direct sum to rounding.
+        """
         xp = self.xp
-        n = target.shape[axis]
-        onehot = xp.astype(index[:, None] == xp.arange(n, device=self.device_of(target)), src.dtype)
-        moved = xp.moveaxis(src, axis, -1)  # (..., m)
-        contrib = xp.moveaxis(moved @ onehot, -1, axis)
-        return target + contrib
+        dev = self.device_of(vals)
+        m = index.shape[0]
+        if m == 0:
+            return xp.zeros((n, vals.shape[1]), dtype=vals.dtype, device=dev)
+        order = xp.argsort(index, stable=True)
+        sidx = xp.take(index, order, axis=0)
+        v = xp.take(vals, order, axis=0)
+        shift = 1
+        while shift < m:
+            same = xp.expand_dims(sidx[shift:] == sidx[:-shift], axis=1)
+            head, tail, back = v[:shift, ...], v[shift:, ...], v[:-shift, ...]
+            v = xp.concat([head, xp.where(same, tail + back, tail)], axis=0)
+            shift *= 2
+        rows = xp.arange(n, dtype=sidx.dtype, device=dev)
+        end = xp.searchsorted(sidx, rows, side="right")
+        start = xp.searchsorted(sidx, rows, side="left")
+        last = xp.take(v, xp.where(end > 0, end - 1, xp.zeros_like(end)), axis=0)
+        return xp.where(xp.expand_dims(end > start, axis=1), last, xp.zeros_like(last))
 
     def gather(self, x, axis: int, index):
         """torch.gather: out[i][j] = x[i][index[i][j]] along axis (index may be smaller than x)."""
