@@ -1,0 +1,6 @@
+"""`arraygrad.nn.functional` (PyTorch's `torch.nn.functional`): the functional form of every layer,
+activation and loss. One private module per family (`_linear.py`, `_activation.py`, `_loss.py`,
+`_conv.py`, `_pooling.py`, `_normalization.py`, `_dropout.py`, `_recurrent.py`, `_attention.py`,
+`_embedding.py`, ...), each with an `__all__`; add one `from ._<family> import *` line below."""
+
+# ruff: noqa: F403

@@ -1,0 +1,15 @@
+"""The layers of `arraygrad.nn`, one family per file (as PyTorch's `torch.nn.modules`).
+
+Each family adds one `from .<family> import ...` line above the `__all__` line, which collects
+every public class imported here."""
+
+# ruff: noqa: F401
+import types as _types
+
+from .module import Module
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .flatten import Flatten, Unflatten
+from .linear import Identity
+
+__all__ = [_n for _n, _v in list(globals().items())
+           if not _n.startswith("_") and not isinstance(_v, _types.ModuleType)]

@@ -1,0 +1,80 @@
+"""`Parameter`: a Tensor that a Module registers as one of its parameters (PyTorch's
+`torch.nn.Parameter`); `Buffer` marks a tensor to register as a buffer."""
+
+from __future__ import annotations
+
+from ..core.creation import empty
+from ..core.tensor import Tensor, _wrap
+
+__all__ = ["Parameter", "Buffer"]
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that requires grad by default; assigning one to a Module attribute registers
+    it. It shares memory (and the version counter) with the tensor it was made from."""
+
+    __slots__ = ()
+
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True):
+        if data is None:
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Parameter(): expected a Tensor as data, got {type(data).__name__}")
+        p = object.__new__(cls)
+        p._data = data._data
+        p._dev = data._dev
+        p.grad_fn = None
+        p._rg = False
+        p.grad = None
+        p._vc = data._shared_vc()
+        p._oi = 0
+        p._hooks = None
+        p._retain = False
+        p.requires_grad_(requires_grad)
+        return p
+
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True):
+        pass
+
+    def __repr__(self) -> str:
+        t = _wrap(self._data, self._dev)
+        t._rg = self._rg
+        return "Parameter containing:\n" + repr(t)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_parameter, (self.detach(), self._rg))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        p = Parameter(self.detach().clone(), self._rg)
+        if self.grad is not None:
+            p.grad = self.grad.clone()
+        memo[id(self)] = p
+        return p
+
+
+def _rebuild_parameter(data: Tensor, requires_grad: bool) -> Parameter:
+    return Parameter(data, requires_grad)
+
+
+class Buffer(Tensor):
+    """Marks a tensor to be registered as a buffer when assigned to a Module attribute
+    (PyTorch's `torch.nn.Buffer`); the module stores the plain tensor."""
+
+    __slots__ = ("persistent",)
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True):
+        if data is None:
+            data = empty(0)
+        b = object.__new__(cls)
+        for slot in ("_data", "_dev", "grad_fn", "_rg", "grad", "_oi", "_hooks", "_retain"):
+            setattr(b, slot, getattr(data, slot))
+        b._vc = data._shared_vc()
+        b.persistent = persistent
+        return b
+
+    def __init__(self, data: Tensor | None = None, *, persistent: bool = True):
+        pass
