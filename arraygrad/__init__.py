@@ -17,6 +17,7 @@ from .core.random import (Generator, default_generator, get_rng_state, initial_s
 from .core.tensor import Size, Tensor
 from .core.creation import *  # noqa: F403
 from .core.serialization import save, load
+from .core.sparse import layout, sparse_coo, sparse_coo_tensor, strided
 from .core.ops.elementwise import *  # noqa: F403
 from .core.ops.elementwise import abs, pow, round  # noqa: A004
 from .core.ops.reduction import *  # noqa: F403
@@ -32,6 +33,7 @@ from .core.ops.linalg import *  # noqa: F403
 from .core.ops.sorting import *  # noqa: F403
 from .core.ops import inplace as _inplace  # noqa: F401  (attaches the in-place methods)
 from . import autograd, cuda  # noqa: E402
+from . import data, utils  # noqa: E402
 from . import nn  # noqa: E402
 
 __version__ = "0.1.0"

@@ -12,6 +12,7 @@ import warnings
 
 from .grad_mode import STATE
 from .graph import _FREED_MSG, OUT, Node, record
+from .sparse import SparseTensor, _accumulate_sparse
 from .tensor import Tensor, _wrap
 
 __all__ = ["backward", "grad"]
@@ -108,6 +109,9 @@ def _accumulate(t: Tensor, g, create: bool, stolen: set, hooks: bool = True) -> 
         g = _call_hooks(t._hooks, g, t._dev, create)
     dev = t._dev
     data = t._data
+    if g.__class__ is SparseTensor or t.grad.__class__ is SparseTensor:  # Embedding(sparse=True)
+        t.grad = _accumulate_sparse(t, g)
+        return
     if tuple(g.shape) != tuple(data.shape):
         raise RuntimeError(f"backward(): invalid gradient for a tensor of shape "
                            f"{tuple(data.shape)}: got a gradient of shape {tuple(g.shape)}")
@@ -356,7 +360,8 @@ def _run(roots, root_grads, retain: bool, create: bool, cap: _Capture | None) ->
                         ready.append(node)
                 elif gi is not None and (not prune or e in cap.leaves):
                     cur = leaf_grads.get(e)
-                    leaf_grads[e] = gi if cur is None else cur + gi
+                    leaf_grads[e] = (gi if cur is None else gi + cur  # sparse first: it adds dense
+                                     if gi.__class__ is SparseTensor else cur + gi)
         for t, g in leaf_grads.items():
             if cap is None:
                 _accumulate(t, g, create, stolen)
