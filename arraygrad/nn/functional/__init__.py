@@ -4,3 +4,4 @@ activation and loss. One private module per family (`_linear.py`, `_activation.p
 `_embedding.py`, ...), each with an `__all__`; add one `from ._<family> import *` line below."""
 
 # ruff: noqa: F403
+from ._linear import *

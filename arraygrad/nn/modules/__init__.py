@@ -9,7 +9,7 @@ import types as _types
 from .module import Module
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .flatten import Flatten, Unflatten
-from .linear import Identity
+from .linear import Bilinear, Identity, Linear
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and not isinstance(_v, _types.ModuleType)]
