@@ -33,6 +33,7 @@ from .core.ops.linalg import *  # noqa: F403
 from .core.ops.sorting import *  # noqa: F403
 from .core.ops import inplace as _inplace  # noqa: F401  (attaches the in-place methods)
 from . import autograd, cuda  # noqa: E402
+from . import data, utils  # noqa: E402
 from . import nn  # noqa: E402
 
 __version__ = "0.1.0"

@@ -1,0 +1,75 @@
+"""Fetchers (PyTorch's `torch.utils.data._utils.fetch`): turn one entry of the index sampler into
+a batch, for map-style datasets (indices) and iterable ones (the next samples)."""
+
+from __future__ import annotations
+
+from .collate import default_collate
+from .dataset import TensorDataset
+
+__all__ = ["create_fetcher"]
+
+
+class _MapFetcher:
+    """dataset[i] for each index (or `__getitems__` when the dataset has it), then collate."""
+
+    def __init__(self, dataset, auto_collation, collate_fn, drop_last):
+        self.dataset, self.auto_collation, self.collate_fn = dataset, auto_collation, collate_fn
+        getitems = getattr(dataset, "__getitems__", None)
+        self._getitems = getitems if callable(getitems) else None
+        # a TensorDataset with the default collate: index each tensor once with the whole batch
+        # (what stacking the rows would give, without a Python loop over samples)
+        self._fast = (auto_collation and collate_fn is default_collate
+                      and type(dataset) is TensorDataset)
+
+    def fetch(self, index):
+        if self._fast:
+            from ..core.creation import tensor
+
+            n = len(self.dataset)
+            for i in index:
+                if i >= n or i < -n:
+                    raise IndexError(f"TensorDataset: index {i} is out of range for a dataset "
+                                     f"of {n} samples")
+            return [t[tensor(index, device=t.device)] for t in self.dataset.tensors]
+        if self.auto_collation:
+            if self._getitems is not None:
+                data = self._getitems(index)
+            else:
+                data = [self.dataset[i] for i in index]
+        else:
+            data = self.dataset[index]
+        return self.collate_fn(data)
+
+
+class _IterableFetcher:
+    """The next batch_size samples of the dataset's iterator; StopIteration when none remain (or,
+    with drop_last, fewer than a full batch)."""
+
+    def __init__(self, dataset, auto_collation, collate_fn, drop_last):
+        self.dataset, self.auto_collation, self.collate_fn = dataset, auto_collation, collate_fn
+        self.drop_last = drop_last
+        self.dataset_iter = iter(dataset)
+        self.ended = False
+
+    def fetch(self, index):
+        if self.ended:
+            raise StopIteration
+        if self.auto_collation:
+            data = []
+            for _ in index:
+                try:
+                    data.append(next(self.dataset_iter))
+                except StopIteration:
+                    self.ended = True
+                    break
+            if not data or (self.drop_last and len(data) < len(index)):
+                raise StopIteration
+        else:
+            data = next(self.dataset_iter)
+        return self.collate_fn(data)
+
+
+def create_fetcher(kind: str, dataset, auto_collation: bool, collate_fn, drop_last: bool):
+    """The fetcher for a dataset kind ("map" or "iterable")."""
+    cls = _MapFetcher if kind == "map" else _IterableFetcher
+    return cls(dataset, auto_collation, collate_fn, drop_last)
