@@ -168,7 +168,7 @@ def test_dask_step_time_does_not_grow_with_the_step_number(name, device):
 
     On Dask every in-place update (`a -= lr * grad_a`) builds a lazy graph on top of the old
     value; unless the update persists its result and `.item()` keeps the value it computed, each
-    step's graph holds the whole history and step t costs O(t) (BACKEND-NOTES.md). With bounded
+    step's graph holds the whole history and step t costs O(t) (docs/backends.md). With bounded
     graphs every block of 100 steps costs about the same; with growing ones the last of three
     blocks costs about five times the first. The first block also pays one-off start-up costs,
     which only makes the check more lenient. Times are the process's CPU time (Dask's threads
