@@ -1,0 +1,110 @@
+"""`embedding` (PyTorch's `torch.nn.functional.embedding`): rows of a weight matrix picked by
+integer indices, one fused node.
+
+Backward adds each output row's gradient into its weight row with the backend's index-add
+(repeated indices accumulate), or, with sparse=True, returns a row-sparse COO gradient
+(`indices` (1, n), `values` (n, dim)) without touching the other rows. Rows at padding_idx get no
+gradient: their values are zero in the sparse form (PyTorch drops those entries; dropping them
+here would need a data-dependent shape, which lazy backends cannot give without a sync).
+Index bounds are checked where reading indices is free (NumPy, array-api-strict) or under
+`detect_anomaly()`, as the losses check their targets.
+"""
+
+from __future__ import annotations
+
+from ...core import dtypes as _dt
+from ...core.grad_mode import STATE, no_grad
+from ...core.graph import record
+from ...core.ops._slicing import _zeros
+from ...core.sparse import _coo
+from ...core.tensor import Tensor, _wrap
+
+__all__ = ["embedding"]
+
+_HOST_EAGER = ("cpu", "array_api_strict")
+
+
+def _checks_on(dev) -> bool:
+    """Whether the index bounds are read: free on host-resident eager backends, or anomaly mode."""
+    if STATE.anomaly:
+        return True
+    free = getattr(dev.backend, "host_eager", None)
+    return dev.type in _HOST_EAGER if free is None else bool(free)
+
+
+def _embedding_bw(K, n, s, g):
+    idx, num, pad, by_freq, sparse = n.ctx
+    dim = g.shape[-1]
+    g2 = K.reshape(g, (-1, dim))
+    dev = n.dev
+    ix = _wrap(idx, dev) if isinstance(g2, Tensor) else idx
+    if pad is not None:
+        keep = K.reshape(ix != pad, (-1, 1))
+        g2 = K.where(keep, g2, K.zeros_like(g2))
+    if by_freq:
+        ones = K.ones_like(g2[:, 0])
+        counts = K.index_add(_zeros(K, (num,), g2, dev), 0, ix, ones)
+        g2 = g2 / K.reshape(K.take(counts, ix, axis=0), (-1, 1))
+    if sparse:
+        if isinstance(g2, Tensor):
+            raise RuntimeError("embedding(): sparse gradients do not support create_graph=True")
+        return (_coo(K.reshape(idx, (1, -1)), g2, (num, dim), dev),)
+    return (K.index_add(_zeros(K, (num, dim), g2, dev), 0, ix, g2),)
+
+
+def _renorm_(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
+    """In place, rows of weight that idx references and whose norm exceeds max_norm are scaled
+    to norm max_norm (PyTorch's embedding_renorm_); the other rows are multiplied by 1."""
+    dev = weight._dev
+    xp = dev.xp
+    w = weight._data
+    num = w.shape[0]
+    a = xp.abs(w)
+    if norm_type == float("inf"):
+        norms = xp.max(a, axis=1)
+    else:
+        norms = xp.sum(a ** norm_type, axis=1) ** (1.0 / norm_type)
+    hit = dev.K.index_add(xp.zeros((num,), dtype=w.dtype, device=dev.native), 0, idx,
+                          xp.ones(idx.shape, dtype=w.dtype, device=dev.native))
+    scale = xp.where((hit > 0) & (norms > max_norm), max_norm / (norms + 1e-7),
+                     xp.ones_like(norms))
+    with no_grad():
+        weight.mul_(_wrap(xp.reshape(scale, (num, 1)), dev))
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """weight's rows at the integer indices in input: shape input.shape + (embedding_dim,).
+    padding_idx's row gets no gradient; max_norm renormalises the rows it reads, in place."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError("embedding(): input and weight must be Tensors")
+    if input.dtype.kind != _dt._INT:
+        raise RuntimeError(f"embedding(): Expected tensor for argument #1 'indices' to have one "
+                           f"of the following scalar types: Long, Int; but got {input.dtype} "
+                           f"instead (while checking arguments for embedding)")
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding(): 'weight' must be 2-D, got shape {tuple(weight.shape)}")
+    if input._dev is not weight._dev:
+        raise RuntimeError(f"embedding(): input is on {input.device}, weight on {weight.device}; "
+                           f"expected both on one device")
+    num, dim = weight.shape
+    if padding_idx is not None:
+        if padding_idx < 0:
+            if padding_idx < -num:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx += num
+        elif padding_idx >= num:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+    dev = weight._dev
+    xp = dev.xp
+    idx = xp.reshape(input._data, (-1,))
+    if _checks_on(dev) and idx.shape[0] and bool(xp.any((idx < 0) | (idx >= num))):
+        bad = [v for v in dev.backend.to_numpy(idx).tolist() if not 0 <= v < num][0]
+        raise IndexError(f"embedding(): index {bad} is out of range for an embedding of "
+                         f"{num} rows (index out of range in self)")
+    if max_norm is not None:
+        _renorm_(weight, idx, max_norm, norm_type)
+    out = xp.reshape(xp.take(weight._data, idx, axis=0), tuple(input.shape) + (dim,))
+    return record(dev, out, "EmbeddingBackward0", _embedding_bw, (weight,), (),
+                  (idx, num, padding_idx, scale_grad_by_freq, sparse))
