@@ -9,7 +9,7 @@ from .dataloader import DataLoader
 from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset,
                       TensorDataset, random_split)
 from ._worker import WorkerInfo, get_worker_info
-from . import datasets, transforms
+from . import chunked, datasets, transforms
 from .sampler import (BatchSampler, DistributedSampler, RandomSampler, Sampler,
                       SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
 
@@ -17,4 +17,4 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Conca
            "ChainDataset", "Subset", "random_split", "Sampler", "SequentialSampler",
            "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler",
            "DistributedSampler", "default_collate", "default_convert", "DataLoader",
-           "get_worker_info", "WorkerInfo", "transforms", "datasets"]
+           "get_worker_info", "WorkerInfo", "transforms", "datasets", "chunked"]

@@ -162,7 +162,9 @@ class DataLoader:
     # ---- iterating -----------------------------------------------------------------------------
     def __iter__(self):
         if self.num_workers == 0:
-            it = _SingleProcessIter(self)
+            from .chunked import stream
+
+            it = stream(self) or _SingleProcessIter(self)
         elif self.persistent_workers:
             if self._iterator is None:
                 self._iterator = _MultiProcessIter(self)
