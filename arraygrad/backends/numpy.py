@@ -47,6 +47,40 @@ class NumpyBackend(Backend):
         np.add.at(np.moveaxis(out, axis, 0), index, np.moveaxis(src, axis, 0))
         return out
 
+    # ---- convolution and pooling kernels (optional: nn/functional/_conv.py has generic ones) ----
+    def conv_pad(self, x, pads, value, first):
+        """x with axes first, first+1, ... padded by pads[i] = (before, after) of `value`."""
+        shape = list(x.shape)
+        inner = [slice(None)] * x.ndim
+        for i, (b, a) in enumerate(pads):
+            shape[first + i] += b + a
+            inner[first + i] = slice(b, b + x.shape[first + i])
+        out = np.full(shape, value, dtype=x.dtype)
+        out[tuple(inner)] = x
+        return out
+
+    def conv_unfold(self, x, ks, st, dl, outs):
+        """Windows of x (A, B, *spatial) as a strided view of layout (A, *ks, B, *outs)."""
+        s = x.strides
+        sp = s[2:]
+        return np.lib.stride_tricks.as_strided(
+            x, (x.shape[0],) + tuple(ks) + (x.shape[1],) + tuple(outs),
+            (s[0],) + tuple(d * v for d, v in zip(dl, sp, strict=True)) + (s[1],)
+            + tuple(t * v for t, v in zip(st, sp, strict=True)), writeable=False)
+
+    def conv_fold(self, cols, ks, st, dl, sizes):
+        """The adjoint of conv_unfold: cols (A, *ks, B, *outs) summed into (A, B, *sizes)."""
+        n = len(ks)
+        A, B = cols.shape[0], cols.shape[n + 1]
+        outs = cols.shape[n + 2:]
+        out = np.zeros((A, B) + tuple(sizes), dtype=cols.dtype)
+        idx = np.ndindex(*ks)
+        for off in idx:
+            sl = tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
+                       for k, d, o, s in zip(off, dl, outs, st, strict=True))
+            out[(slice(None), slice(None)) + sl] += cols[(slice(None),) + off]
+        return out
+
     def default_native_device(self):
         return "cpu"
 

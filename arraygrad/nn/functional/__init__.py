@@ -6,3 +6,5 @@ activation and loss. One private module per family (`_linear.py`, `_activation.p
 # ruff: noqa: F403
 from ._linear import *
 from ._embedding import *
+from ._conv import *
+from ._pooling import *
