@@ -302,6 +302,15 @@ class Backend:
         """arr with its values computed, for .item()/.numpy()/printing (Dask keeps the result)."""
         return arr
 
+    def aliases(self, view, base) -> bool:
+        """Whether `view` (computed from `base` by a view op) shares base's memory, so that a
+        write into it shows in base. Libraries that mutate (`inplace`) answer with their
+        `may_share_memory` (NumPy, CuPy); the others never alias (writes go back functionally)."""
+        if view is base:
+            return True
+        share = self.inplace and getattr(self.xp, "may_share_memory", None)
+        return bool(share and share(view, base))
+
     def writable(self, arr) -> bool:
         """Whether arr may be updated in place so that views of it see the change."""
         return self.inplace

@@ -21,7 +21,7 @@ class Tensor:
     """A multi-dimensional array on one device, with define-by-run autograd."""
 
     __slots__ = ("_data", "_dev", "grad_fn", "_rg", "grad", "_vc", "_oi", "_hooks", "_retain",
-                 "__weakref__")
+                 "_view", "__weakref__")
 
     def __new__(cls, *args, **kwargs):
         # Tensor(data) / Tensor(2, 3): PyTorch's legacy constructor, default float dtype
@@ -66,18 +66,34 @@ class Tensor:
     @property
     def data(self) -> Tensor:
         """The same values, detached from the graph (shares memory)."""
-        return _wrap(self._data, self._dev)
+        return self.detach()
 
     @data.setter
     def data(self, other: Tensor) -> None:
         if not isinstance(other, Tensor):
             raise TypeError(f"data: expected a Tensor, got {type(other).__name__}")
         self._data, self._dev = other._data, other._dev
+        # new storage: old views of self keep the old values, as in PyTorch
+        self._view = None
+        if self._vc is not None and len(self._vc) > 1:
+            self._vc = [self._vc[0]]
 
     def detach(self) -> Tensor:
-        t = _wrap(self._data, self._dev)
-        t._vc = self._shared_vc()
-        return t
+        """The same values, outside the graph: a view that shares memory and version counter (an
+        in-place change through either shows in the other, on every backend)."""
+        from .views import detached
+
+        return detached(self)
+
+    # ---- views -----------------------------------------------------------------------------------
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor this one is a view of (None unless it is a differentiable view)."""
+        v = self._view
+        return v.base if v is not None and v.diff else None
+
+    def _is_view(self) -> bool:
+        return self._base is not None
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -176,10 +192,36 @@ class Tensor:
         return self._dev.type == "cuda"
 
     def is_contiguous(self) -> bool:
+        """Whether the elements lie in row-major order in memory (a transposed or strided view's do
+        not), as PyTorch's strides say."""
+        v = self._view
+        if v is None:
+            return True
+        expected = 1
+        for n, st in zip(reversed(self._data.shape), reversed(v.strides), strict=True):
+            if n == 0:
+                return True
+            if n != 1:
+                if st != expected:
+                    return False
+                expected *= n
         return True
 
     def contiguous(self) -> Tensor:
-        return self
+        """self when contiguous, else a row-major copy (differentiable)."""
+        return self if self.is_contiguous() else self.clone()
+
+    def stride(self, dim: int | None = None):
+        """The step in elements between neighbours along each dimension (PyTorch's strides)."""
+        from .views import geometry
+
+        st = geometry(self)[0]
+        return st if dim is None else st[_dim(dim, len(st), "stride")]
+
+    def storage_offset(self) -> int:
+        from .views import geometry
+
+        return geometry(self)[1]
 
     def get_device(self) -> int:
         return self._dev.index if self._dev.type == "cuda" else -1
@@ -200,6 +242,10 @@ class Tensor:
     # ---- values on the host -------------------------------------------------------------------
     def _computed(self):
         """The backend array with its values computed (kept, so a lazy backend computes once)."""
+        if self._view is not None:
+            from .views import sync
+
+            sync(self)
         d = self._dev.backend.computed(self._data)
         if d is not self._data:
             self._data = d
@@ -424,6 +470,7 @@ def _wrap(data, dev: device, node=None, oi: int = 0) -> Tensor:
     t._oi = oi
     t._hooks = None
     t._retain = False
+    t._view = None
     return t
 
 

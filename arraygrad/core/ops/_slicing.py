@@ -1,22 +1,17 @@
 """Basic slicing as a view, and its adjoint: x[key] for a normalised basic key (ints, in-bounds
 slices with positive steps, None), and the zero padding that puts a gradient back in place.
 
-Shared by the shape ops (narrow, select, split, diagonal) and indexing (`x[...]`). Views share
-their base's version counter (`out._vc = base._shared_vc()`), so an in-place change through
-either is caught when a saved tensor is used at backward time. Gradients of slices are padded
-back with zeros by concatenation, which every backend (and the differentiable namespace) can do.
+Shared by the shape ops (narrow, select, split, diagonal) and indexing (`x[...]`). Every result
+is a view of its input (core/views.py): it shares the version counter, and an in-place op on it
+writes into the base. Gradients of slices are padded back with zeros by concatenation, which every
+backend (and the differentiable namespace) can do.
 """
 
 from __future__ import annotations
 
 from ..graph import record
 from ..tensor import Tensor
-
-
-def _view_of(out: Tensor, base: Tensor) -> Tensor:
-    """Marks out as a view of base: one version counter for both."""
-    out._vc = base._shared_vc()
-    return out
+from ..views import PAD, Step, geometry, key_geometry, make_view
 
 
 # ---- zero padding (the backward of every slice, written with K only) -----------------------------
@@ -98,9 +93,13 @@ def _basic_bw(K, n, s, g):
 
 def _basic(x: Tensor, key: tuple, name: str) -> Tensor:
     """x[key] as a view, for a normalised basic key that names every dimension."""
-    out = record(x._dev, x._data[key + (Ellipsis,)], name, _basic_bw, (x,), (),
-                 (key, tuple(x._data.shape)))
-    return _view_of(out, x)
+    full = key + (Ellipsis,)
+    shape = tuple(x._data.shape)
+    dev = x._dev
+    out = record(dev, x._data[full], name, _basic_bw, (x,), (), (key, shape))
+    strides, offset = key_geometry(shape, *geometry(x), key)
+    return make_view(out, x, Step(lambda K, a: a[full], _basic_bw, (key, shape), dev, PAD, name),
+                     strides, offset)
 
 
 def _slice_dim(x: Tensor, dim: int, start: int, stop: int, name: str, step: int = 1) -> Tensor:

@@ -3,9 +3,12 @@
 Recording (grad mode on and something requires grad): the op runs out of place on an alias of
 the tensor and the tensor takes the result's data and history; the alias keeps the old values
 for the backward pass. Not recording (optimizer steps, `no_grad`): the backend array is updated
-in place where the backend allows it (views see the change), else rebound and materialized
-(Dask persists it). Either way the version counter moves, so a saved tensor that changed
-raises at backward time.
+in place where the backend allows it, else rebound and materialized (Dask persists it). Either
+way the version counter moves, so a saved tensor that changed raises at backward time.
+
+On a view, or a tensor that has live views, the write goes through core/views.py: into the base
+(by the backend's setitem where the view's array aliases the base's, functionally elsewhere), with
+the base's history rewritten as PyTorch's CopySlices does, and every view of the base re-derived.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from ..graph import record
 from ..grad_mode import STATE
 from ..random import default_generator
 from ..tensor import Tensor, _wrap
+from .. import views as V
 from . import elementwise as E
 from ._common import devices_differ, scalar_for
 
@@ -66,22 +70,40 @@ def _cast_result(self: Tensor, result: Tensor, op: str) -> Tensor:
 
 def _write(self: Tensor, result: Tensor, op: str) -> Tensor:
     result = _cast_result(self, result, op)
+    if self._view is not None:
+        V.write(self, result, op)
+        return self
     b = self._dev.backend
+    shared = V.has_views(self)
+    in_place = False
     if result.grad_fn is not None:
-        self._data = b.materialize(result._data)
+        if shared and b.writable(self._data):  # views alias this buffer: write into it
+            self._data[...] = result._data
+            in_place = True
+        else:
+            self._data = b.materialize(result._data)
         self.grad_fn, self._oi, self._rg = result.grad_fn, result._oi, True
     elif b.writable(self._data):
         self._data[...] = result._data
+        in_place = True
     else:
         self._data = b.materialize(result._data)
     self._bump()
+    if shared:
+        V.refresh(self, in_place, result.grad_fn is not None)
     return self
 
 
 def apply_inplace(self: Tensor, fn, op: str) -> Tensor:
     """self updated in place to fn(self): the general in-place mechanism."""
     _check_leaf(self, op)
-    src = _alias(self) if STATE.enabled else self
+    if STATE.enabled:
+        src = _alias(self)
+        if (self._view is not None or V.has_views(self)) and self._dev.backend.writable(self._data):
+            # the buffer is written in place below: the op's backward keeps the old values
+            src._data = self._dev.xp.asarray(self._data, copy=True)
+    else:
+        src = self
     return _write(self, fn(src), op)
 
 
@@ -91,7 +113,9 @@ def _arith(opname: str, out_of_place, iop):
         if alpha != 1:
             other = other * alpha
         ot = isinstance(other, Tensor)
-        if not STATE.enabled or not (self._rg or (ot and other._rg)):
+        v = self._view
+        if (not STATE.enabled or (v is None and not (self._rg or (ot and other._rg)))) and (
+                v is None or v.aliased and self._dev.backend.writable(self._data)):
             d = self._data
             kind = self._dev.to_ag[d.dtype].kind
             if ot:
@@ -121,9 +145,13 @@ def _arith(opname: str, out_of_place, iop):
             b = self._dev.backend
             if b.writable(d):
                 iop(d, o)
+                in_place = True
             else:
                 self._data = b.materialize(out_of_place(d, o))
+                in_place = False
             self._bump()
+            if len(self._vc) > 1:
+                V.refresh(self if v is None else v.base, in_place, False)
             return self
         return apply_inplace(self, lambda s: getattr(E, opname[:-1])(s, other), opname)
     fn.__name__ = opname

@@ -14,6 +14,7 @@ from .. import dtypes as _dt
 from ..graph import record
 from ..tensor import Tensor, _dim
 from ._common import devices_differ, method
+from ..views import mark_multi_output
 from ._slicing import _slice_dim
 from .shape import _ints, reshape, select, unsqueeze
 
@@ -143,11 +144,13 @@ def vstack(tensors) -> Tensor:
 
 
 # ---- splitting (each piece is a view with its own node) ------------------------------------------
-def _pieces(x: Tensor, dim: int, sizes, name: str) -> tuple:
+def _pieces(x: Tensor, dim: int, sizes, name: str, multi: bool = True) -> tuple:
     out, pos = [], 0
     for s in sizes:
         out.append(_slice_dim(x, dim, pos, pos + s, name))
         pos += s
+    if multi:  # split's pieces: PyTorch forbids in-place ops on them (not tensor_split's)
+        mark_multi_output(out, name.removesuffix("Backward0"))
     return tuple(out)
 
 
@@ -164,7 +167,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
             if n:
                 raise RuntimeError(f"split(): split_size can only be 0 if dimension size is 0, "
                                    f"but got dimension size of {n}")
-            return (_slice_dim(tensor, d, 0, 0, "SplitBackward0"),)
+            return mark_multi_output((_slice_dim(tensor, d, 0, 0, "SplitBackward0"),), "Split")
         sizes = [size] * (n // size) + ([n % size] if n % size else [])
         return _pieces(tensor, d, sizes or [0], "SplitBackward0")
     sizes = _ints((split_size_or_sections,), "split")
@@ -179,8 +182,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _dim(dim, input.ndim, "chunk")
     n = input.shape[d]
-    return split(input, max(1, -(-n // chunks)) if n else 1, d) if n else tuple(
-        _slice_dim(input, d, 0, 0, "SplitBackward0") for _ in range(chunks))
+    return split(input, max(1, -(-n // chunks)) if n else 1, d) if n else mark_multi_output(
+        tuple(_slice_dim(input, d, 0, 0, "SplitBackward0") for _ in range(chunks)), "Split")
 
 
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
@@ -194,7 +197,7 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
         if k <= 0:
             raise RuntimeError(f"tensor_split(): number of sections must be larger than 0, got {k}")
         q, r = divmod(n, k)
-        return _pieces(input, d, [q + 1] * r + [q] * (k - r), "SplitWithSizesBackward0")
+        return _pieces(input, d, [q + 1] * r + [q] * (k - r), "SplitWithSizesBackward0", False)
     idx = _ints((indices_or_sections,), "tensor_split")
     out, prev = [], 0
     for i in list(idx) + [n]:
@@ -206,7 +209,7 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     d = _dim(dim, input.ndim, "unbind")
-    return tuple(select(input, d, i) for i in range(input.shape[d]))
+    return mark_multi_output(tuple(select(input, d, i) for i in range(input.shape[d])), "Unbind")
 
 
 for _f in (split, tensor_split, chunk, unbind):

@@ -1,10 +1,12 @@
 """Shape views: reshape, view, flatten, squeeze/unsqueeze, permute, transpose, t/T/mT, movedim,
 expand and broadcasting, narrow, select, diagonal.
 
-Every op here returns a view: it shares its base's version counter, so an in-place change through
-either is caught when a saved tensor is used at backward time. Backward formulas use only
-array-API functions through `K`. Joining and splitting live in `joining.py`, rearranging copies
-(flip, roll, repeat, tril, diag_embed, clone) in `rearranging.py`.
+Every op here returns a view where PyTorch does (core/views.py): it remembers its base and the
+step that took it, shares the version counter, and an in-place op on it writes into the base.
+`reshape`/`flatten` of a tensor whose strides cannot be viewed copy instead, and `view` raises, as
+in PyTorch. Backward formulas use only array-API functions through `K`. Joining and splitting
+live in `joining.py`, rearranging copies (flip, roll, repeat, tril, diag_embed, clone) in
+`rearranging.py`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from .. import dtypes as _dt
 from ..graph import record
 from ..tensor import Size, Tensor, _dim
 from ._common import method, unbroadcast
-from ._slicing import _basic, _slice_dim, _unslice, _view_of
+from ..views import BIJ, EXPAND, PAD, Step, diagonal_geometry, expand_strides, geometry
+from ..views import contiguous_strides, make_view, reshape_strides
+from ._slicing import _basic, _slice_dim, _unslice
 
 __all__ = [
     "reshape", "transpose", "swapaxes", "swapdims", "permute", "t", "adjoint", "unsqueeze",
@@ -66,18 +70,49 @@ def _reshape_bw(K, n, s, g):
     return (K.reshape(g, n.ctx),)
 
 
-def _reshaped(x: Tensor, shape: tuple, name: str) -> Tensor:
+def _same_bw(K, n, s, g):
+    return (g,)
+
+
+def _same(K, a):
+    return a
+
+
+_VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one "
+               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+
+
+def _reshaped(x: Tensor, shape: tuple, name: str, must_view: bool = False) -> Tensor:
+    """x with a new shape: a view when its strides allow (always for a contiguous x), else a copy
+    (reshape) or PyTorch's error (view, must_view)."""
     d = x._data
-    if tuple(d.shape) == shape:
-        out = record(x._dev, d, name, lambda K, n, s, g: (g,), (x,))
+    old = tuple(d.shape)
+    dev = x._dev
+    strides, offset = geometry(x)
+    if x._view is not None:
+        new_strides = reshape_strides(old, strides, shape)
+        if new_strides is None:
+            if must_view:
+                raise RuntimeError(_VIEW_ERROR)
+            return record(dev, dev.xp.reshape(d, shape), "UnsafeViewBackward0", _reshape_bw,
+                          (x,), (), old)
+        strides = new_strides
     else:
-        out = record(x._dev, x._dev.xp.reshape(d, shape), name, _reshape_bw, (x,), (),
-                     tuple(d.shape))
-    return _view_of(out, x)
+        strides = None
+    if old == shape:
+        out = record(dev, d, name, _same_bw, (x,))
+        step = Step(_same, _same_bw, None, dev, BIJ, name)
+    else:
+        out = record(dev, dev.xp.reshape(d, shape), name, _reshape_bw, (x,), (), old)
+        step = Step(lambda K, a: K.reshape(a, shape), _reshape_bw, old, dev, BIJ, name)
+    if strides is None:
+        strides = contiguous_strides(shape)
+    return make_view(out, x, step, strides, offset)
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
-    """input with the given shape (one -1 inferred); shares the version counter of input."""
+    """input with the given shape (one -1 inferred): a view when input's strides allow, else a
+    copy, as in PyTorch."""
     shape = _infer_shape(_ints(shape, "reshape"), input.numel())
     return _reshaped(input, shape, "ViewBackward0")
 
@@ -86,11 +121,11 @@ def reshape(input: Tensor, *shape) -> Tensor:
 def view(self: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], _dt.dtype):
         if shape[0] is self.dtype:
-            return _reshaped(self, tuple(self.shape), "ViewBackward0")
+            return _reshaped(self, tuple(self.shape), "ViewBackward0", True)
         raise TypeError(f"view(): reinterpreting the bits of a {self.dtype} tensor as "
                         f"{shape[0]} is not expressible with the array API standard; use .to()")
     shape = _infer_shape(_ints(shape, "view"), self.numel())
-    return _reshaped(self, shape, "ViewBackward0")
+    return _reshaped(self, shape, "ViewBackward0", True)
 
 
 @method()
@@ -154,8 +189,11 @@ def _permute_bw(K, n, s, g):
 
 def _permuted(x: Tensor, perm: tuple, name: str) -> Tensor:
     inv = tuple(sorted(range(len(perm)), key=perm.__getitem__))
-    out = record(x._dev, x._dev.xp.permute_dims(x._data, perm), name, _permute_bw, (x,), (), inv)
-    return _view_of(out, x)
+    dev = x._dev
+    out = record(dev, dev.xp.permute_dims(x._data, perm), name, _permute_bw, (x,), (), inv)
+    strides, offset = geometry(x)
+    return make_view(out, x, Step(lambda K, a: K.permute_dims(a, perm), _permute_bw, inv, dev, BIJ,
+                                  name), tuple(strides[p] for p in perm), offset)
 
 
 def permute(input: Tensor, *dims) -> Tensor:
@@ -269,9 +307,13 @@ def expand(self: Tensor, *sizes) -> Tensor:
     new = tuple(new)
     if new == shape:
         return _reshaped(self, shape, "ExpandBackward0")
-    out = record(self._dev, self._dev.xp.broadcast_to(self._data, new), "ExpandBackward0",
-                 _expand_bw, (self,), (), shape)
-    return _view_of(out, self)
+    dev = self._dev
+    out = record(dev, dev.xp.broadcast_to(self._data, new), "ExpandBackward0", _expand_bw,
+                 (self,), (), shape)
+    strides, offset = geometry(self)
+    step = Step(lambda K, a: K.broadcast_to(a, new), _expand_bw, shape, dev, EXPAND,
+                "ExpandBackward0")
+    return make_view(out, self, step, expand_strides(shape, strides, new), offset)
 
 
 @method()
@@ -360,15 +402,22 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     perm = tuple(i for i in range(nd) if i not in (a, b)) + (a, b)
     inv = tuple(sorted(range(nd), key=perm.__getitem__))
-    xp = input._dev.xp
-    moved = xp.permute_dims(input._data, perm)
-    lead, r, c = tuple(moved.shape[:-2]), moved.shape[-2], moved.shape[-1]
+    dev = input._dev
+    shape = tuple(input._data.shape)
+    lead = tuple(shape[i] for i in perm[:-2])
+    r, c = shape[a], shape[b]
     span = _diag_span(r, c, offset)
-    flat = xp.reshape(moved, lead + (r * c,))
-    data = flat[(slice(None),) * len(lead) + (span,)]
-    out = record(input._dev, data, "DiagonalBackward0", _diagonal_bw, (input,), (),
-                 (inv, lead, (r, c), span))
-    return _view_of(out, input)
+    key = (slice(None),) * len(lead) + (span,)
+
+    def fwd(K, x):
+        return K.reshape(K.permute_dims(x, perm), lead + (r * c,))[key]
+
+    ctx = (inv, lead, (r, c), span)
+    out = record(dev, fwd(dev.xp, input._data), "DiagonalBackward0", _diagonal_bw, (input,), (),
+                 ctx)
+    strides, off = diagonal_geometry(shape, *geometry(input), offset, a, b, out._data.shape[-1])
+    return make_view(out, input, Step(fwd, _diagonal_bw, ctx, dev, PAD, "DiagonalBackward0"),
+                     strides, off)
 
 
 for _f in (reshape, transpose, permute, t, adjoint, unsqueeze, squeeze, flatten, unflatten,
