@@ -2,3 +2,4 @@
 
 from . import (autograd, comparison, creation, elementwise, indexing, inplace,  # noqa: F401
                linalg, reduction, saving, shape, sorting)
+from . import data  # noqa: F401,E402
