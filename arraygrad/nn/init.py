@@ -143,7 +143,8 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     min_dim = min(out_chans_per_grp, sizes[1])
     centre = tuple(s // 2 for s in sizes[2:])
     with no_grad():
-        values = zeros(sizes, dtype=tensor.dtype, device=tensor.device)
+        # built on the host device (a few element writes, cheap there) and copied over once
+        values = zeros(sizes, dtype=tensor.dtype)
         for g in range(groups):
             for d in range(min_dim):
                 values[(g * out_chans_per_grp + d, d) + centre] = 1

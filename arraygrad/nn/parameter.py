@@ -4,9 +4,25 @@
 from __future__ import annotations
 
 from ..core.creation import empty
-from ..core.tensor import Tensor, _wrap
+from ..core.tensor import Tensor
 
 __all__ = ["Parameter", "Buffer"]
+
+
+_SLOTS = tuple(s for s in Tensor.__slots__ if s != "__weakref__")
+
+
+def _alias(cls, data: Tensor):
+    """A cls instance sharing data's memory and version counter (built from `data.detach()`, so
+    whatever view bookkeeping the core keeps comes along)."""
+    t = data.detach()
+    out = object.__new__(cls)
+    for slot in _SLOTS:
+        try:
+            object.__setattr__(out, slot, getattr(t, slot))
+        except AttributeError:
+            pass
+    return out
 
 
 class Parameter(Tensor):
@@ -20,16 +36,10 @@ class Parameter(Tensor):
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter(): expected a Tensor as data, got {type(data).__name__}")
-        p = object.__new__(cls)
-        p._data = data._data
-        p._dev = data._dev
+        p = _alias(cls, data)
         p.grad_fn = None
         p._rg = False
         p.grad = None
-        p._vc = data._shared_vc()
-        p._oi = 0
-        p._hooks = None
-        p._retain = False
         p.requires_grad_(requires_grad)
         return p
 
@@ -37,7 +47,7 @@ class Parameter(Tensor):
         pass
 
     def __repr__(self) -> str:
-        t = _wrap(self._data, self._dev)
+        t = self.detach()
         t._rg = self._rg
         return "Parameter containing:\n" + repr(t)
 
@@ -69,10 +79,7 @@ class Buffer(Tensor):
     def __new__(cls, data: Tensor | None = None, *, persistent: bool = True):
         if data is None:
             data = empty(0)
-        b = object.__new__(cls)
-        for slot in ("_data", "_dev", "grad_fn", "_rg", "grad", "_oi", "_hooks", "_retain"):
-            setattr(b, slot, getattr(data, slot))
-        b._vc = data._shared_vc()
+        b = _alias(cls, data)
         b.persistent = persistent
         return b
 

@@ -288,12 +288,14 @@ class ModuleDict(Module):
                 self[m[0]] = m[1]
 
 
-def _param_repr(k, p) -> str:
+def _param_repr(k, p, typename: bool = False) -> str:
+    # ParameterList names the dtype, ParameterDict the tensor type, as PyTorch's reprs do
     if isinstance(p, Tensor):
         size = "x".join(str(s) for s in p.shape)
         dev = f" ({p.device})" if p.device.type not in ("cpu",) else ""
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({k}): {kind} containing: [{p.dtype} of size {size}{dev}]"
+        what = p.type() if typename else p.dtype
+        return f"  ({k}): {kind} containing: [{what} of size {size}{dev}]"
     return f"  ({k}): Object of type: {type(p).__name__}"
 
 
@@ -487,7 +489,7 @@ class ParameterDict(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(_param_repr(k, p) for k, p in self.items())
+        return "\n".join(_param_repr(k, p, typename=True) for k, p in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")

@@ -595,6 +595,7 @@ class Module:
                         else:
                             self._buffers[name] = input_param
                     else:
+                        param.zero_()  # copy_ alone keeps a NaN/inf the parameter held
                         param.copy_(input_param)
             except Exception as ex:
                 error_msgs.append(
