@@ -8,3 +8,4 @@ from ._linear import *
 from ._embedding import *
 from ._conv import *
 from ._pooling import *
+from ._attention import *

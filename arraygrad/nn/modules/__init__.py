@@ -12,6 +12,7 @@ from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
+from .attention import MultiheadAttention
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and not isinstance(_v, _types.ModuleType)]
