@@ -7,6 +7,8 @@ One TOML file per backend (`expectations/<backend>.toml`, or any file given with
     devices = ["CPU_DEVICE", "device1"]   # device indices to run on (default: the default one)
     gradcheck = "fast"            # "full" Jacobians (default) or one random projection ("fast")
     ci_max_examples = 2           # samples per op and dtype in the project's own CI (pytest)
+    ci_finite_differences = false # CI skips finite-difference checks here: the cross_backend
+                                  # check compares gradients with the numpy backend's instead
 
     [[expect]]                    # one per thing the library lacks
     status = "xfail"              # or "skip" (not run at all: it would hang or crash)
@@ -31,7 +33,8 @@ from pathlib import Path
 __all__ = ["Expectation", "Expectations", "load", "parse"]
 
 _FIELDS = ("feature", "op", "check", "dtype", "device")
-_SUITE = {"devices": list, "gradcheck": str, "ci_max_examples": int}
+_SUITE = {"devices": list, "gradcheck": str, "ci_max_examples": int,
+          "ci_finite_differences": bool}
 
 
 def _toml():
@@ -72,6 +75,7 @@ class Expectations:
     devices: list[str] | None = None
     gradcheck: str = "full"
     ci_max_examples: int | None = None
+    ci_finite_differences: bool = True
 
     def lookup(self, feature, op, check, dtype, device) -> Expectation | None:
         """The first entry matching a case (and counts the match)."""

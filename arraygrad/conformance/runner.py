@@ -89,10 +89,13 @@ def _classify(case, target: Target) -> Result:
 
 
 def run_entry(entry: Entry, target: Target, *, max_examples: int | None = None,
-              memo: dict | None = None) -> list[Result]:
-    """Every case of one entry on one device."""
+              memo: dict | None = None, finite_differences: bool = True) -> list[Result]:
+    """Every case of one entry on one device. With `finite_differences=False` a device other than
+    the reference skips the finite-difference checks (grad, grad_float32, gradgrad) and relies on
+    cross_backend, which compares its gradients with the reference's (finite-difference-checked)."""
     ctx = Context(target.device, max_examples=max_examples,
-                  fast_gradcheck=target.expectations.gradcheck == "fast", memo=memo)
+                  fast_gradcheck=target.expectations.gradcheck == "fast", memo=memo,
+                  finite_differences=finite_differences)
     return [_classify(c, target) for c in entry.cases(ctx)]
 
 
