@@ -5,6 +5,10 @@ metadata holds a tagged-JSON description of the saved structure (dicts with str 
 lists, tuples, tensors, ints, floats, strings, bools, None) plus a sha256 over the structure and
 every tensor's name, dtype, shape and bytes. Loading parses data only, so a file can never run
 code; a truncated, altered or foreign file is refused with a RuntimeError naming the file.
+
+Weights travel both ways with the safetensors ecosystem: a flat dict of named tensors (a state
+dict) is stored under its own keys, so `safetensors.torch.load_file` reads it back by name, and a
+plain safetensors file (as `safetensors.torch.save_file` writes one) loads as a dict of tensors.
 """
 
 from __future__ import annotations
@@ -73,7 +77,14 @@ class _Encoder:
         raise TypeError(f"save(): cannot save an object of type {type(x).__name__} at {path}; "
                         f"a checkpoint holds {_SUPPORTED}")
 
-    def _tensor(self, t: Tensor) -> dict:
+    def encode_flat(self, x: dict):
+        """A flat {str: Tensor} dict: each tensor stored under its own key, so other safetensors
+        readers see the names (a key whose storage an earlier key shares is stored once, under
+        the earlier name, as safetensors.torch refuses shared tensors anyway)."""
+        items = [["s", k, self._tensor(v, key=k)] for k, v in x.items()]
+        return {"t": "dict" if type(x) is dict else "odict", "v": items}
+
+    def _tensor(self, t: Tensor, key: str | None = None) -> dict:
         obj = self._by_obj.get(id(t))
         if obj is None:
             obj = self._by_obj[id(t)] = len(self._by_obj)
@@ -81,7 +92,7 @@ class _Encoder:
         name = self._by_data.get(id(t._data))
         d = t.dtype
         if name is None:
-            name = f"t{len(self.arrays)}"
+            name = key if key is not None else f"t{len(self.arrays)}"
             self._by_data[id(t._data)] = name
             self._alive.append(t._data)
             self.arrays[name] = t._dev.backend.to_numpy(t._computed())
@@ -101,7 +112,9 @@ def _digest(structure: str, arrays: dict, dtypes: dict) -> str:
 
 def _encode(obj) -> bytes:
     enc = _Encoder()
-    tree = enc.encode(obj, "obj")
+    flat = (type(obj) in (dict, OrderedDict) and len(obj) > 0
+            and all(type(k) is str and isinstance(v, Tensor) for k, v in obj.items()))
+    tree = enc.encode_flat(obj) if flat else enc.encode(obj, "obj")
     structure = json.dumps({"root": tree, "dtypes": enc.dtypes}, separators=(",", ":"),
                            allow_nan=False)
     meta = {_K_FORMAT: _FORMAT, _K_VERSION: _VERSION, _K_STRUCT: structure,
@@ -189,7 +202,7 @@ def _header(raw: bytes, name: str) -> dict:
         _fail(name, "its safetensors header is not a JSON object")
     meta = header.get("__metadata__")
     if not isinstance(meta, dict) or meta.get(_K_FORMAT) != _FORMAT:
-        _fail(name, "it has no arraygrad metadata (a safetensors file written by something else?)")
+        return None  # a plain safetensors file (written by safetensors.torch, say)
     if meta.get(_K_VERSION) != _VERSION:
         _fail(name, f"format version {meta.get(_K_VERSION)!r} is not one this arraygrad reads "
                     f"({_VERSION!r})")
@@ -309,6 +322,8 @@ def load(f, map_location=None, *, weights_only: bool = True, **kwargs):
     where = _location_map(map_location)
     raw, name = _read(f)
     meta = _header(raw, name)
+    if meta is None:
+        return _load_plain(raw, name, where)
     structure = meta[_K_STRUCT]
     try:
         desc = json.loads(structure)
@@ -328,3 +343,22 @@ def load(f, map_location=None, *, weights_only: bool = True, **kwargs):
         _fail(name, "the sha256 of its contents does not match the one recorded when it was "
                     "saved (the file was altered or corrupted)")
     return _Decoder(name, arrays, where).decode(root)
+
+
+def _load_plain(raw: bytes, name: str, where) -> dict:
+    """A safetensors file without arraygrad's metadata: {key: Tensor} in the file's order, on
+    the CPU or `map_location`."""
+    try:
+        arrays = _host.unpack_safetensors(raw, {})
+    except ValueError as e:
+        _fail(name, f"the safetensors data is malformed or truncated ({e})")
+    dev = where("cpu") or as_device("cpu")
+    out = {}
+    for key, host in arrays.items():
+        try:
+            d = _dt.from_name(host.dtype.name)
+        except TypeError:
+            _fail(name, f"tensor {key!r} has dtype {host.dtype.name}, which arraygrad lacks")
+        dev.native_dtype(d, "load")
+        out[key] = _wrap(dev.backend.from_numpy(host, dev.native), dev)
+    return out

@@ -359,12 +359,48 @@ def test_pickle_file_is_refused(tmp_path):
         ag.load(path)
 
 
-def test_foreign_safetensors_file_is_refused(tmp_path):
+def test_plain_safetensors_file_loads_as_dict_under_its_keys(tmp_path):
     from safetensors.numpy import save_file
 
     path = tmp_path / "hf.safetensors"
-    save_file({"w": np.ones(2, np.float32)}, str(path))
-    with pytest.raises(RuntimeError, match=r"hf\.safetensors.*no arraygrad metadata"):
+    save_file({"w": np.ones((2, 3), np.float32), "step": np.array(7, np.int64)}, str(path))
+    out = ag.load(path)
+    assert set(out) == {"w", "step"}
+    assert out["w"].dtype == ag.float32 and out["w"].shape == (2, 3)
+    assert out["step"].dtype == ag.int64 and out["step"].item() == 7
+    assert ag.load(path, map_location="array_api_strict")["w"].device.type == "array_api_strict"
+
+
+def test_flat_state_dict_is_stored_under_its_keys(tmp_path):
+    from safetensors.numpy import load_file
+
+    path = tmp_path / "sd.safetensors"
+    ag.save({"w": ag.ones(2, 3), "b": ag.zeros(3, dtype=ag.float64)}, path)
+    plain = load_file(str(path))
+    assert set(plain) == {"w", "b"} and plain["b"].dtype == np.float64
+    assert ag.load(path)["w"].shape == (2, 3)
+
+
+@pytest.mark.parity
+def test_weights_travel_both_ways_with_safetensors_torch(torch, tmp_path):
+    st = pytest.importorskip("safetensors.torch")
+    lin = torch.nn.Linear(3, 2)
+    path = tmp_path / "torch.safetensors"
+    st.save_file(lin.state_dict(), str(path))
+    sd = ag.load(path)
+    np.testing.assert_array_equal(sd["weight"].numpy(), lin.weight.detach().numpy())
+    back = tmp_path / "ag.safetensors"
+    ag.save({k: v * 2 for k, v in sd.items()}, back)
+    theirs = st.load_file(str(back))
+    assert set(theirs) == {"weight", "bias"}
+    torch.testing.assert_close(theirs["bias"], lin.bias.detach() * 2)
+
+
+def test_safetensors_file_of_an_unknown_dtype_names_it(tmp_path):
+    raw = b'{"x":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}}'
+    path = tmp_path / "bf16.safetensors"
+    path.write_bytes(len(raw).to_bytes(8, "little") + raw + b"\0\0")
+    with pytest.raises(RuntimeError, match=r"bf16\.safetensors"):
         ag.load(path)
 
 
