@@ -3,3 +3,4 @@
 from . import (autograd, comparison, creation, elementwise, indexing, inplace,  # noqa: F401
                linalg, reduction, saving, shape, sorting)
 from . import data  # noqa: F401,E402
+from . import modules  # noqa: F401,E402  (nn families add modules_<family> here)
