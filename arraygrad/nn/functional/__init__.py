@@ -9,3 +9,7 @@ from ._embedding import *
 from ._conv import *
 from ._pooling import *
 from ._attention import *
+from ._normalization import *
+from ._dropout import *
+from ._padding import *
+from ._upsampling import *
