@@ -197,25 +197,45 @@ def _filled(op, size, value, dtype, device, requires_grad):
     return _finish(arr, dev, requires_grad)
 
 
+def _into(op, out, size, value, dtype, device, requires_grad):
+    """A filled tensor, or with out= the same written into out (whose dtype and device it takes
+    when none is given, as PyTorch's factories do)."""
+    if out is None:
+        return _filled(op, size, value, dtype, device, requires_grad)
+    from .ops._out import write_out
+
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    res = _filled(op, size, value, dtype or out.dtype, device or out._dev, False)
+    return write_out(op, out, res).requires_grad_(requires_grad)
+
+
 def zeros(*size, out=None, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
-    return _filled("zeros", _size(size, "zeros"), 0, dtype or _dt.get_default_dtype(), device,
-                   requires_grad)
+    """A tensor of zeros of the given size (torch.zeros); float32 unless dtype says otherwise."""
+    return _into("zeros", out, _size(size, "zeros"), 0,
+                 dtype or (None if out is not None else _dt.get_default_dtype()), device,
+                 requires_grad)
 
 
 def ones(*size, out=None, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
-    return _filled("ones", _size(size, "ones"), 1, dtype or _dt.get_default_dtype(), device,
-                   requires_grad)
+    """A tensor of ones of the given size (torch.ones)."""
+    return _into("ones", out, _size(size, "ones"), 1,
+                 dtype or (None if out is not None else _dt.get_default_dtype()), device,
+                 requires_grad)
 
 
 def empty(*size, out=None, dtype=None, device=None, requires_grad=False, layout=None,
           memory_format=None) -> Tensor:
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    """An uninitialised tensor (torch.empty); arraygrad fills it with zeros, since the standard has
+    no uninitialised allocation that every backend shares."""
+    return zeros(*size, out=out, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of size filled with fill_value (torch.full); the dtype follows fill_value's kind."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _filled("full", _size((size,), "full"), fill_value, dtype, device, requires_grad)
+    return _into("full", out, _size((size,), "full"), fill_value, dtype, device, requires_grad)
 
 
 def _like(input: Tensor, dtype, device):
@@ -269,6 +289,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     start, end, step = vals
     if step == 0:
         raise RuntimeError("arange(): step must be nonzero")
+    if (end - start) * step < 0:  # PyTorch refuses a step that walks away from end
+        raise RuntimeError(f"arange(): upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
     dev = as_device(device)
     if dtype is None:
         all_int = all(isinstance(v, int) for v in vals)

@@ -54,7 +54,9 @@ def _cat_bw(K, n, s, g):
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """tensors joined along an existing dimension dim; dtypes promote, devices must match."""
     if out is not None:
-        raise TypeError("cat(): out= is not supported; assign the result instead")
+        from ._out import write_out
+
+        return write_out("cat", out, cat(tensors, dim))
     ts = _joinable("cat", tensors)
     # PyTorch skips legacy empty 1-D tensors (shape (0,)) when joining higher-dimensional ones
     full = [x for x in ts if not (x.ndim == 1 and x.shape[0] == 0)] or [ts[0]]
@@ -96,7 +98,9 @@ def _stack_bw(K, n, s, g):
 def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     """tensors of one shape joined along a new dimension dim."""
     if out is not None:
-        raise TypeError("stack(): out= is not supported; assign the result instead")
+        from ._out import write_out
+
+        return write_out("stack", out, stack(tensors, dim))
     ts = _joinable("stack", tensors)
     shape = tuple(ts[0].shape)
     for i, x in enumerate(ts):

@@ -249,6 +249,10 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
 
 def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     """Contracts a's dims[0] with b's dims[1] (an int n: a's last n with b's first n)."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out("tensordot", out, tensordot(a, b, dims))
     _check("tensordot", a, b)
     na, nb = a.ndim, b.ndim
     if isinstance(dims, Tensor):

@@ -350,6 +350,10 @@ def _with_dim(x: Tensor, dim, keepdim: bool, op: str, fv, fi, name: str, rt):
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None):  # noqa: A001
     """max(input): the largest value; max(input, dim): (values, indices); max(input, other):
     the elementwise maximum."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out("max", out, max(input, dim, keepdim, other=other))
     if isinstance(dim, Tensor) or other is not None:
         from .elementwise import maximum
 
@@ -363,6 +367,10 @@ def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None)
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None):  # noqa: A001
     """min(input): the smallest value; min(input, dim): (values, indices); min(input, other):
     the elementwise minimum."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out("min", out, min(input, dim, keepdim, other=other))
     if isinstance(dim, Tensor) or other is not None:
         from .elementwise import minimum
 
@@ -559,6 +567,10 @@ def _zero_bw(K, n, s, g):
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
     """The vector p-norm over dim (default: every element): p = 2 / 'fro' (default), 1, inf,
     -inf, 0 or any other number; the gradient at the zero vector is 0 for p = 2, as PyTorch."""
+    if out is not None:
+        from ._out import write_out
+
+        return write_out("norm", out, norm(input, p, dim, keepdim, dtype=dtype))
     x = input if dtype is None else input.to(dtype)
     if x.dtype.kind < _dt._FLOAT:
         raise RuntimeError(f"norm(): Expected a floating point or complex tensor as input. Got "
