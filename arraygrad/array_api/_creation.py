@@ -65,14 +65,9 @@ def empty_like(x: Tensor, /, *, dtype=None, device=None) -> Tensor:
 
 def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype=None,
         device=None) -> Tensor:
-    # built from two aranges rather than xp.eye: Dask's eye fails when n_cols > n_rows
     dev = _dev(device)
-    xp = dev.xp
     d = _native(_dtype(dtype, dev) or _dt.get_default_dtype(), dev, "eye")
-    i = _native(dev.default_int, dev, "eye")
-    rows = xp.arange(n_rows, dtype=i, device=dev.native)[:, None] + k
-    cols = xp.arange(n_rows if n_cols is None else n_cols, dtype=i, device=dev.native)[None, :]
-    return _wrap(xp.astype(rows == cols, d), dev)
+    return _wrap(dev.K.eye(n_rows, n_cols, k=k, dtype=d, device=dev.native), dev)
 
 
 def from_dlpack(x, /, *, device=None, copy=None) -> Tensor:

@@ -40,6 +40,12 @@ class Backend:
     device_type: str = ""
     inplace: bool = False
     array_type: type | None = None
+    # data-dependent checks (index bounds, integer division by zero) cost no device sync or
+    # graph compute: the arrays sit in host memory and compute eagerly (NumPy, array-api-strict)
+    cheap_checks: bool = False
+    # DLPack can carry arrays out of (dlpack_out) and into (dlpack_in) this library
+    dlpack_out: bool = True
+    dlpack_in: bool = True
 
     def __init__(self, name: str, xp, device_type: str | None = None):
         self.name = name
@@ -300,6 +306,12 @@ class Backend:
 
     def computed(self, arr):
         """arr with its values computed, for .item()/.numpy()/printing (Dask keeps the result)."""
+        return arr
+
+    def deferred_check(self, arr, bad, error):
+        """arr, checked when its values are computed: error() is raised if any element of the bool
+        array `bad` is set. A lazy library defers the check to its compute; an eager one without
+        cheap checks skips it, as PyTorch's CUDA kernels assert on the device instead."""
         return arr
 
     def aliases(self, view, base) -> bool:

@@ -16,6 +16,7 @@ from .base import Backend
 class CupyBackend(Backend):
     device_type = "cuda"
     inplace = True
+    dlpack_in = False  # host arrays arrive through cupy.asarray, not DLPack
     array_type = cupy.ndarray
 
     def __init__(self):

@@ -18,6 +18,7 @@ class DaskBackend(Backend):
     device_type = "dask"
     inplace = False
     array_type = da.Array
+    dlpack_out = dlpack_in = False  # Dask has no DLPack: arrays move through NumPy
 
     def __init__(self):
         super().__init__("dask", xp, "dask")
@@ -25,7 +26,24 @@ class DaskBackend(Backend):
     def _kernels(self):
         ns = super()._kernels()
         ns.eye = self.eye
+        ns.searchsorted = self.searchsorted
         return ns
+
+    def searchsorted(self, x1, x2, /, *, side="left", sorter=None):
+        """xp.searchsorted: Dask's fails on 0-d values, so search a 1-element array."""
+        if x2.ndim:
+            return xp.searchsorted(x1, x2, side=side, sorter=sorter)
+        out = xp.searchsorted(x1, xp.reshape(x2, (1,)), side=side, sorter=sorter)
+        return xp.reshape(out, ())
+
+    def deferred_check(self, arr, bad, error):
+        # the check runs with arr's blocks, at compute time: no compute now
+        def check(block, flag):
+            if flag:
+                raise error()
+            return block
+
+        return da.map_blocks(check, arr, da.any(bad), dtype=arr.dtype, meta=arr._meta)
 
     def eye(self, n_rows, n_cols=None, /, *, k=0, dtype=None, device=None):
         """xp.eye: Dask's own loses chunks when n_rows != n_cols, so cut a square one."""

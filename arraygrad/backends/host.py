@@ -69,8 +69,11 @@ class HostRandom:
     def exponential(self, shape, dtype: str, lambd: float = 1.0):
         return (self._gen.standard_exponential(shape) / lambd).astype(dtype)
 
-    def bernoulli(self, p, dtype: str):
+    def bernoulli(self, p, dtype: str, shape=None):
+        """1 with probability p (broadcast to shape, when given), else 0."""
         p = np.asarray(p, dtype=np.float64)
+        if shape is not None:
+            p = np.broadcast_to(p, shape)
         return (self._gen.random(p.shape) < p).astype(dtype)
 
 

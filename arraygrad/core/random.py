@@ -60,8 +60,8 @@ class Generator:
     def _exponential(self, shape, dtype_name, lambd):
         return self._host.exponential(shape, dtype_name, lambd)
 
-    def _bernoulli(self, p, dtype_name):
-        return self._host.bernoulli(p, dtype_name)
+    def _bernoulli(self, p, dtype_name, shape=None):
+        return self._host.bernoulli(p, dtype_name, shape)
 
 
 default_generator = Generator()

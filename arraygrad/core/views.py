@@ -348,8 +348,8 @@ def write(self: Tensor, result: Tensor, op: str) -> None:
         if b.writable(base._data):
             base._data[...] = new
             in_place = True
-        else:
-            base._data = b.materialize(new)
+        else:  # lazy: no compute here (a Dask graph is persisted where a step ends, not per write)
+            base._data = new
             in_place = False
     if recorded and info.diff:
         old = _wrap(base._data, dev, base.grad_fn, base._oi)  # the base's history so far

@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 
 from .. import dtypes as _dt
+from ..grad_mode import STATE
 from ..tensor import Tensor, _wrap
 
 
@@ -41,13 +42,23 @@ def _index_data(idx: Tensor, x: Tensor, op: str):
 
 
 def _bounds(dev, idx, n: int, dim: int, negative: bool, exc=IndexError):
-    """idx checked against a dimension of size n (negative values wrap when allowed)."""
+    """idx checked against a dimension of size n (negative values wrap when allowed).
+
+    The check reads data: it runs now where that is free (`backend.cheap_checks`: NumPy,
+    array-api-strict) or under `autograd.detect_anomaly()`; elsewhere the backend defers it to
+    its compute (Dask) or skips it (CuPy, as PyTorch's CUDA kernels assert on the device)."""
     xp = dev.xp
     lo = -n if negative else 0
-    if bool(xp.any((idx < lo) | (idx >= n))):
-        host = dev.backend.to_numpy(idx).reshape(-1).tolist()
-        bad = next(v for v in host if not lo <= v < n)
-        raise exc(f"index {bad} is out of bounds for dimension {dim} with size {n}")
+    bad = (idx < lo) | (idx >= n)
+    b = dev.backend
+    if b.cheap_checks or STATE.anomaly:
+        if bool(xp.any(bad)):
+            host = b.to_numpy(idx).reshape(-1).tolist()
+            v = next(v for v in host if not lo <= v < n)
+            raise exc(f"index {v} is out of bounds for dimension {dim} with size {n}")
+    else:
+        idx = b.deferred_check(idx, bad, lambda: exc(
+            f"index out of bounds: an index is out of bounds for dimension {dim} with size {n}"))
     return xp.where(idx < 0, idx + n, idx) if negative else idx
 
 

@@ -175,7 +175,11 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
         res_kind = _dt.result_type(*(x for x in (input, other)))
         if res_kind.kind < _dt._FLOAT:
             dev, a, b = binary_operands("div", input, other)
-            _check_int_divisor("div", dev, a, b)
+            xb = _check_int_divisor("div", dev, a, b)
+            if isinstance(b, Tensor) and xb is not b._data:  # checked when it computes
+                from ..tensor import _wrap
+
+                other = _wrap(xb, dev)
         out = trunc(div(input, other))
         return out if res_kind.kind >= _dt._FLOAT else _cast(out, res_kind)
     if rounding_mode is not None:
@@ -194,25 +198,42 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
                   (a._data.shape, b._data.shape))
 
 
-def _check_int_divisor(op: str, dev, a, b) -> None:
-    """Integer division by zero raises, as in PyTorch (NumPy would give 0 silently).
+def _check_int_divisor(op: str, dev, a, b):
+    """The divisor to divide by (b's array, or the number b): integer division by zero raises,
+    as in PyTorch (NumPy would give 0 silently).
 
-    A data-dependent check (a compute on Dask), made only for integer operands."""
+    A tensor divisor's data are read now only where that costs no sync (`backend.cheap_checks`:
+    NumPy, array-api-strict) or under `autograd.detect_anomaly()`; elsewhere the backend's
+    `deferred_check` takes over (Dask raises when the result computes; CuPy does not check,
+    as PyTorch's CUDA kernels do not)."""
+    tb = isinstance(b, Tensor)
     like = a if isinstance(a, Tensor) else b
     if dev.to_ag[like._data.dtype].kind > _dt._INT:
-        return
-    zero = (b == 0) if not isinstance(b, Tensor) else bool(dev.xp.any(b._data == 0))
-    if zero:
-        raise RuntimeError(f"{op}(): ZeroDivisionError (an integer divisor is 0)")
+        return b._data if tb else b
+    if not tb:
+        if b == 0:
+            raise _zero_division(op)
+        return b
+    from ..grad_mode import STATE
+
+    bd = b._data
+    if dev.backend.cheap_checks or STATE.anomaly:
+        if bool(dev.xp.any(bd == 0)):
+            raise _zero_division(op)
+        return bd
+    return dev.backend.deferred_check(bd, bd == 0, lambda: _zero_division(op))
+
+
+def _zero_division(op: str) -> RuntimeError:
+    return RuntimeError(f"{op}(): ZeroDivisionError (an integer divisor is 0)")
 
 
 def floor_divide(input, other) -> Tensor:
     dev, a, b = binary_operands("floor_divide", input, other)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         _check_shapes("floor_divide", a, b)
-    _check_int_divisor("floor_divide", dev, a, b)
+    xb = _check_int_divisor("floor_divide", dev, a, b)
     xa = a._data if isinstance(a, Tensor) else a
-    xb = b._data if isinstance(b, Tensor) else b
     return record(dev, xa // xb, "FloorDivideBackward0", _zero_shaped_bw,
                   tuple(x for x in (a, b) if isinstance(x, Tensor)), (), _shapes_of(a, b))
 
@@ -243,9 +264,8 @@ def _mod(op, name, trunc_mode):
         ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
         if ta and tb:
             _check_shapes(op, a, b)
-        _check_int_divisor(op, dev, a, b)
+        xb = _check_int_divisor(op, dev, a, b)
         xa = a._data if ta else a
-        xb = b._data if tb else b
         xp = dev.xp
         if trunc_mode:
             if not ta:
@@ -290,28 +310,20 @@ def _pow_scalar_bw(K, n, s, g):
 
 
 def _pow_bw(K, n, s, g):
-    # PyTorch's pow_backward_self/_exponent: d/dx is 0 where y == 0 (0 ** 0 included); d/dy is
-    # out * log(x) (NaN for a negative base), 0 where x == 0 and y >= 0
     x, y, out = s
     sx, sy = n.ctx
     gx = gy = None
     if n.needs[0]:
-        gx = K.where(y == 0, K.zeros_like(g), g * y * K.pow(x, y - 1))
-        gx = unbroadcast(K, gx, sx)
+        gx = unbroadcast(K, g * y * K.pow(x, y - 1), sx)
     if n.needs[1]:
-        gy = K.where((x == 0) & (y >= 0), K.zeros_like(g), g * (out * K.log(x)))
-        gy = unbroadcast(K, gy, sy)
+        safe = K.where(x > 0, x, K.ones_like(x))
+        gy = unbroadcast(K, K.where(x > 0, g * out * K.log(safe), K.zeros_like(out * g)), sy)
     return gx, gy
 
 
 def _rpow_bw(K, n, s, g):
-    # base ** y for a Python base: g * out * log(base) (NaN for base < 0); for base 0, 0 where
-    # y >= 0 (PyTorch's pow_backward_exponent)
-    out, y = s
-    base = n.ctx
-    if base == 0:
-        return (K.where(y >= 0, K.zeros_like(g), g * out * -math.inf),)
-    return (g * out * (math.log(base) if base > 0 else math.nan),)
+    (out,) = s
+    return (g * out * math.log(n.ctx) if n.ctx > 0 else g * 0,)
 
 
 def _int_pow(xp, x, e):
@@ -349,7 +361,7 @@ def pow(input, exponent) -> Tensor:
             xa = dev.xp.full((), a, dtype=b._data.dtype, device=dev.native)
             return record(dev, _int_pow(dev.xp, xa, b._data), "PowBackward1", None, ())
         out = a ** b._data
-        return record(dev, out, "PowBackward1", _rpow_bw, (b,), (OUT, b), a)
+        return record(dev, out, "PowBackward1", _rpow_bw, (b,), (OUT,), a)
     _check_shapes("pow", a, b)
     if dev.to_ag[a._data.dtype].kind == _dt._INT:
         return record(dev, _int_pow(dev.xp, a._data, b._data), "PowBackward1", None, ())
@@ -387,39 +399,20 @@ def _full_like(value, like: Tensor) -> Tensor:
 
 
 def _atan2_bw(K, n, s, g):
-    # 1 / (a^2 + b^2) is taken as 0 at (0, 0), as PyTorch: both gradients are 0 there
     a, b, _ = s
     den = a * a + b * b
-    zero = den == 0
-    rec = K.where(zero, K.zeros_like(den), 1 / K.where(zero, K.ones_like(den), den))
-    return (unbroadcast(K, g * b * rec, n.ctx[0]) if n.needs[0] else None,
-            unbroadcast(K, -g * a * rec, n.ctx[1]) if n.needs[1] else None)
+    return (unbroadcast(K, g * b / den, n.ctx[0]) if n.needs[0] else None,
+            unbroadcast(K, -g * a / den, n.ctx[1]) if n.needs[1] else None)
 
 
 def _minmax_bw(sign):
-    """maximum/minimum: the gradient goes to the larger (smaller) operand, half to each at a tie,
-    and all of it to both where either is NaN (no comparison holds), as PyTorch."""
     def bw(K, n, s, g):
         a, b, _ = s
+        win_a = (a > b) if sign > 0 else (a < b)
         tie = a == b
-        half, zero = g * 0.5, K.zeros_like(g)
-        lose_a = (a < b) if sign > 0 else (a > b)
-        lose_b = (a > b) if sign > 0 else (a < b)
-        return (unbroadcast(K, K.where(tie, half, K.where(lose_a, zero, g)), n.ctx[0])
-                if n.needs[0] else None,
-                unbroadcast(K, K.where(tie, half, K.where(lose_b, zero, g)), n.ctx[1])
-                if n.needs[1] else None)
-    return bw
-
-
-def _fminmax_bw(sign):
-    """fmax/fmin: the gradient goes to the operand chosen (the non-NaN one); ties go to input."""
-    def bw(K, n, s, g):
-        a, b, _ = s
-        pick_a = ((a >= b) if sign > 0 else (a <= b)) | K.isnan(b)
-        zero = K.zeros_like(g)
-        return (unbroadcast(K, K.where(pick_a, g, zero), n.ctx[0]) if n.needs[0] else None,
-                unbroadcast(K, K.where(pick_a, zero, g), n.ctx[1]) if n.needs[1] else None)
+        wa = K.astype(win_a, g.dtype) + K.astype(tie, g.dtype) * 0.5
+        return (unbroadcast(K, g * wa, n.ctx[0]) if n.needs[0] else None,
+                unbroadcast(K, g * (1 - wa), n.ctx[1]) if n.needs[1] else None)
     return bw
 
 
@@ -450,48 +443,29 @@ maximum = _binary_math("maximum", "MaximumBackward0", lambda xp, a, b: xp.maximu
 minimum = _binary_math("minimum", "MinimumBackward0", lambda xp, a, b: xp.minimum(a, b),
                        _minmax_bw(-1), False)
 fmax = _binary_math("fmax", "FmaxBackward0", lambda xp, a, b: _fminmax(xp.maximum)(xp, a, b),
-                    _fminmax_bw(1), False)
+                    _minmax_bw(1), False)
 fmin = _binary_math("fmin", "FminBackward0", lambda xp, a, b: _fminmax(xp.minimum)(xp, a, b),
-                    _fminmax_bw(-1), False)
+                    _minmax_bw(-1), False)
 hypot = _binary_math("hypot", "HypotBackward0", lambda xp, a, b: xp.hypot(a, b), _hypot_bw)
 logaddexp = _binary_math("logaddexp", "LogaddexpBackward0", lambda xp, a, b: xp.logaddexp(a, b),
                          _logaddexp_bw)
 
 
-def _xlogy_bw(K, n, s, g):
-    # PyTorch's formulas: d/dx = xlogy(x != 0, y), d/dy = x / y (NaN at x == y == 0, as PyTorch)
-    x, y, _ = s
-    gx = gy = None
-    if n.needs[0]:
-        gx = unbroadcast(K, g * _xlogy(K, K.astype(x != 0, y.dtype), y), n.ctx[0])
-    if n.needs[1]:
-        gy = unbroadcast(K, g * x / y, n.ctx[1])
-    return gx, gy
-
-
-def _xlogy(K, x, y):
-    """x * log(y), 0 where x is 0 and y is not NaN (0 * log(0) would be NaN)."""
-    zero = (x == 0) & ~K.isnan(y)
-    return K.where(zero, K.zeros_like(x * y), x * K.log(K.where(zero, K.ones_like(y), y)))
-
-
 def xlogy(input, other) -> Tensor:
     """input * log(other), 0 where input is 0 (PyTorch's xlogy)."""
+    from .comparison import isnan, logical_and, where
+
     if not isinstance(input, Tensor):
         input = _full_like(input, other)
     if not isinstance(other, Tensor):
         other = _full_like(other, input)
-    rt = _dt.result_type(input, other)  # before broadcasting a 0-d operand
+    rt = _dt.result_type(input, other)  # before `where` broadcasts a 0-d operand
     rt = rt if rt.kind >= _dt._FLOAT else _dt.get_default_dtype()
-    a, b = _cast(input, rt, "xlogy"), _cast(other, rt, "xlogy")
-    _check_shapes("xlogy", a, b)
-    dev = a._dev
-    if dev is not b._dev:
-        from ._common import devices_differ
-
-        raise devices_differ("xlogy", a, b)
-    return record(dev, _xlogy(dev.K, a._data, b._data), "XlogyBackward0", _xlogy_bw, (a, b),
-                  (a, b, OUT), (a._data.shape, b._data.shape))
+    input, other = _cast(input, rt, "xlogy"), _cast(other, rt, "xlogy")
+    # log of 1 where input is 0 (unless other is NaN): the value and both gradients are then 0
+    # there, where input * log(other) would give 0 * -inf = NaN at other == 0
+    zero = logical_and(input == 0, ~isnan(other))
+    return mul(input, log(where(zero, _full_like(1, other), other)))
 
 
 def lerp(input, end, weight) -> Tensor:
@@ -548,18 +522,8 @@ neg = negative = _unary("neg", "NegBackward0", lambda K, x: -x, lambda K, n, s, 
                         False)
 positive = _unary("positive", "PositiveBackward0", lambda K, x: x, lambda K, n, s, g: (g,), None,
                   False)
-def _abs_bw(K, n, s, g):
-    # g * sign(x) with PyTorch's sign: 0 at 0 and at NaN (the standard's sign(NaN) is NaN)
-    x = s[0]
-    return (K.where(x > 0, g, K.where(x < 0, -g, K.zeros_like(g))),)
-
-
-def _sign(K, x):
-    """sign with sign(NaN) = 0, as PyTorch (the standard gives NaN)."""
-    return K.where(K.isnan(x), K.zeros_like(x), K.sign(x))
-
-
-abs = absolute = _unary("abs", "AbsBackward0", lambda K, x: K.abs(x), _abs_bw, "in", False)
+abs = absolute = _unary("abs", "AbsBackward0", lambda K, x: K.abs(x),
+                        lambda K, n, s, g: (g * K.sign(s[0]),), "in", False)
 exp = _unary("exp", "ExpBackward0", lambda K, x: K.exp(x), lambda K, n, s, g: (g * s[0],), "out")
 exp2 = _unary("exp2", "Exp2Backward0", lambda K, x: 2.0 ** x,
               lambda K, n, s, g: (g * s[0] * _LN2,), "out")
@@ -604,7 +568,7 @@ sigmoid = _unary("sigmoid", "SigmoidBackward0", _sigmoid,
                  lambda K, n, s, g: (g * s[0] * (1 - s[0]),), "out")
 relu = _unary("relu", "ReluBackward0", _relu,
               lambda K, n, s, g: (K.where(s[0] > 0, g, K.zeros_like(g)),), "out", False)
-sign = sgn = _unary("sign", "SignBackward0", _sign, None, None, False)
+sign = sgn = _unary("sign", "SignBackward0", lambda K, x: K.sign(x), None, None, False)
 floor = _unary("floor", "FloorBackward0", lambda K, x: K.floor(x), None, None, False)
 ceil = _unary("ceil", "CeilBackward0", lambda K, x: K.ceil(x), None, None, False)
 trunc = fix = _unary("trunc", "TruncBackward0", lambda K, x: K.trunc(x), None, None, False)

@@ -238,9 +238,13 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None
     return _random_fill(self, gen._normal(tuple(self.shape), self.dtype.name, mean, std))
 
 
-def bernoulli_(self: Tensor, p: float = 0.5, *, generator=None) -> Tensor:
+def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
+    """self filled with 1 (probability p, a number or a tensor broadcast to self) or 0; drawn on
+    the host from the seeded generator like every random fill (self's values are not read)."""
     gen = generator or default_generator
-    return _random_fill(self, gen._bernoulli(self.detach().numpy() * 0 + p, self.dtype.name))
+    if isinstance(p, Tensor):
+        p = p.detach().cpu().numpy()
+    return _random_fill(self, gen._bernoulli(p, self.dtype.name, tuple(self.shape)))
 
 
 def random_(self: Tensor, low: int = 0, high: int | None = None, *, generator=None) -> Tensor:

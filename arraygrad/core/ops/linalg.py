@@ -340,9 +340,7 @@ def trace(input: Tensor) -> Tensor:
     d = x._data
     k = min(r, c)
     diag = xp.reshape(d, (-1,))[:(k - 1) * (c + 1) + 1:c + 1] if k else xp.reshape(d, (-1,))[:0]
-    # eye from two aranges: Dask's eye fails for more columns than rows
-    eye = xp.astype(xp.arange(r, device=dev.native)[:, None] == xp.arange(c, device=dev.native),
-                    d.dtype)
+    eye = dev.K.eye(r, c, dtype=d.dtype, device=dev.native)
     return record(dev, xp.sum(diag), "TraceBackward0", _trace_bw, (x,), (eye,))
 
 

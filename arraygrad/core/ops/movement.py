@@ -15,7 +15,7 @@ def transfer(arr, src, dst):
     if sb is db:
         return sb.move(arr, dst.native)
     arr = sb.computed(arr)
-    if db.name != "cupy" and sb.name != "dask":
+    if sb.dlpack_out and db.dlpack_in:
         try:
             out = db.xp.from_dlpack(arr)
             if db.device_of(out) != dst.native:

@@ -226,9 +226,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         else:
             s = dev.K.gather(s, s.ndim - 1, sorter._data)
     if seq.ndim == 1:
-        v1 = xp.reshape(v, (1,)) if v.ndim == 0 else v  # Dask's searchsorted fails on 0-d values
-        out = xp.searchsorted(s, v1, side=side)
-        out = xp.reshape(out, ()) if v.ndim == 0 else out
+        out = dev.K.searchsorted(s, v, side=side)
     else:
         if tuple(s.shape[:-1]) != tuple(v.shape[:-1]):
             raise RuntimeError(
