@@ -9,6 +9,8 @@ Tolerances (stated once, used everywhere):
   (torch.autograd.gradcheck's); on backends marked `gradcheck = "fast"` one random projection
   vᵀJu per input instead of the full Jacobian.
 - float32 gradients against the float64 ones: rtol 1e-4, atol 1e-5.
+- stated gradients (`Sample.grad_ref`, PyTorch's at ties, NaNs and zeros): float64 rtol 1e-10,
+  atol 1e-12, NaN and infinities in the same places.
 - across backends (the numpy backend is the reference): float64 atol 1e-10 rtol 1e-10; other
   dtypes the forward tolerance of the dtype.
 """
@@ -31,6 +33,7 @@ __all__ = ["FORWARD_TOL", "GRAD_TOL", "GRAD_F32_TOL", "CROSS_TOL_F64", "Context"
 FORWARD_TOL = {"float64": (1e-7, 1e-7), "float32": (1.3e-6, 1e-5), "float16": (1e-3, 1e-5)}
 GRAD_EPS, GRAD_TOL = 1e-6, (1e-3, 1e-5)  # eps; (rtol, atol)
 GRAD_F32_TOL = (1e-4, 1e-5)
+GRAD_REF_TOL = (1e-10, 1e-12)
 CROSS_TOL_F64 = (1e-10, 1e-10)
 REFERENCE_DEVICE = "cpu"
 
@@ -639,6 +642,49 @@ def _check_gradgrad(entry, ctx):
     _per_sample(entry, "float64", ctx, "gradgrad", one, grad_only=True)
 
 
+def _grad_ref_samples(entry, ctx) -> list:
+    """The entry's float64 samples that state a reference gradient (they come after the general
+    samples, so max_examples counts them on their own: the first max_examples of them)."""
+    def make():
+        rng = np.random.default_rng(_seed(entry.feature, entry.name, "float64"))
+        out = [s for s in entry.samples(rng, "float64") if s.grad_ref is not None]
+        return out if ctx.max_examples is None else out[:ctx.max_examples]
+    return ctx.cached(("grad_ref_samples", entry.name, ctx.max_examples), make)
+
+
+def _check_grad_ref(entry, ctx):
+    """The gradient of sum(outputs) in float64 against the sample's stated (PyTorch) values."""
+    dev = ctx.device
+    if ag.float64 not in dev.to_native:
+        raise SkipCase(f"device {dev} has no float64")
+
+    def one(s):
+        leaves = [ag.tensor(np.asarray(h, dtype=np.float64), dtype=ag.float64, device=dev,
+                            requires_grad=True) for h in leaves_of(s)]
+        args, _ = build(s, dev, leaves)
+        outs = [o for o in _diff_outs(entry, _outs(call(entry, s, args, dev))) if o.requires_grad]
+        if len(s.grad_ref) != len(leaves):
+            raise CheckFailure(f"{len(s.grad_ref)} reference gradients for {len(leaves)} inputs")
+        grads = [None] * len(leaves)
+        if outs:
+            ones = [ag.ones(tuple(o.shape), dtype=o.dtype, device=dev) for o in outs]
+            grads = ag.autograd.grad(outs, leaves, ones, allow_unused=True)
+        for k, (g, t, want) in enumerate(zip(grads, leaves, s.grad_ref, strict=True)):
+            assert_close(_g(g, t), np.asarray(want, dtype=np.float64), *GRAD_REF_TOL,
+                         f"gradient {k} against PyTorch's")
+
+    for s in _grad_ref_samples(entry, ctx):
+        try:
+            one(s)
+        except CheckFailure as e:
+            e.snippet, e.sample = snippet(entry, s, dev, "grad"), s.desc
+            raise
+        except Exception as e:
+            f = _raised(e)
+            f.snippet, f.sample = snippet(entry, s, dev, "grad"), s.desc
+            raise f from e
+
+
 # ---- errors and agreement across backends --------------------------------------------------------
 def _check_errors(entry, ctx):
     dev = ctx.device
@@ -711,6 +757,8 @@ def op_cases(entry: OpInfo, ctx: Context) -> Iterator[Case]:
             yield Case(entry, "grad_float32", "float32", lambda: _check_grad_f32(entry, ctx))
     if fd and entry.grad >= 2 and "float64" in entry.dtypes:
         yield Case(entry, "gradgrad", "float64", lambda: _check_gradgrad(entry, ctx))
+    if entry.grad >= 1 and "float64" in entry.dtypes and _grad_ref_samples(entry, ctx):
+        yield Case(entry, "grad_ref", "float64", lambda: _check_grad_ref(entry, ctx))
     if entry.errors is not None:
         yield Case(entry, "errors", "-", lambda: _check_errors(entry, ctx))
 

@@ -36,6 +36,9 @@ class Sample:
     kwargs: dict = field(default_factory=dict)
     desc: str = ""
     grad: bool = True  # False: forward only (ties, kinks or poles make finite differences wrong)
+    # PyTorch's gradient of the sum of the outputs, one array per leaf (floating array), stated
+    # where finite differences cannot judge: ties, NaNs, zeros (checked by "grad_ref")
+    grad_ref: tuple | None = None
 
 
 @dataclass

@@ -100,6 +100,27 @@ def binary(domain_a=(-2.0, 2.0), domain_b=(-2.0, 2.0), int_a=(-4, 5), int_b=(-4,
     return gen
 
 
+def _edges(dtype: str, *specs):
+    """Samples at points finite differences cannot judge (ties, NaNs, zeros), each stating
+    PyTorch's gradient of sum(outputs): specs are (args, grad_ref[, kwargs], desc); floats only."""
+    if dtype not in FLOATS:
+        return
+    for spec in specs:
+        args, refs, desc = spec[0], spec[1], spec[-1]
+        kwargs = spec[2] if len(spec) == 4 else {}
+        yield Sample(tuple(np.asarray(a, dtype=dtype) if isinstance(a, list) else a
+                           for a in args), dict(kwargs), desc, grad=False,
+                     grad_ref=tuple(np.asarray(r, dtype=np.float64) for r in refs))
+
+
+def with_edges(gen, *specs):
+    """gen's samples, then the `_edges` samples of specs."""
+    def out(rng, dtype):
+        yield from gen(rng, dtype)
+        yield from _edges(dtype, *specs)
+    return out
+
+
 def unary_errors():
     yield ErrorInput(Sample(([1.0, 2.0],), desc="a Python list"), TypeError, "Tensor")
 

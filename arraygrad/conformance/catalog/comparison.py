@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..checks import _operands, torch_result_type
 from ..table import OpInfo, Sample, View, register
-from ._samples import FLOATS, NUMERIC, Mask, binary, binary_errors, fixed, unary, unary_errors
+from ._samples import (FLOATS, NUMERIC, Mask, binary, binary_errors, fixed, unary, unary_errors,
+                       with_edges)
 
 _LOGIC = ("bool", "float64", "int64")
 _BITS = ("int64", "int32", "bool")
@@ -108,10 +111,11 @@ register(
         ((Mask(()), (), ()), {}, "0-d"),
         ((Mask((2, 3)), View((3, 2), "mT"), 0.5), {}, "view and a Python scalar")),
         dtypes=NUMERIC, out_dtype=_where_dtype, grad=2),
-    OpInfo("clamp", lambda x, min=None, max=None: np.clip(x, min, max), fixed(
+    OpInfo("clamp", lambda x, min=None, max=None: np.clip(x, min, max), with_edges(fixed(
         (((2, 3),), {"min": -0.5, "max": 1}, "min and max"),
         (((2, 3),), {"min": 0}, "min only"), (((),), {"max": 0}, "0-d, max only")),
-        dtypes=NUMERIC, out_dtype=_clamp_dtype, grad=1),
+        (([0, 1, 0.5, -1, 2, math.nan],), ([1, 1, 1, 0, 0, 0],), {"min": 0.0, "max": 1.0},
+         "on the bounds, NaN")), dtypes=NUMERIC, out_dtype=_clamp_dtype, grad=1),
     OpInfo("clamp_min", lambda x: np.maximum(x, 0), unary(), dtypes=NUMERIC, grad=1,
            call="ag.clamp_min({0}, 0)"),
     OpInfo("clamp_max", lambda x: np.minimum(x, 1), unary(), dtypes=NUMERIC, grad=1,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..table import ErrorInput, OpInfo, Sample, View, register
-from ._samples import FLOAT_INT, FLOATS, NUMERIC, fixed
+from ._samples import FLOAT_INT, FLOATS, NUMERIC, fixed, with_edges
 
 
 def _ax(dim):
@@ -77,6 +79,20 @@ def _with_nans(rng, dtype):
     yield Sample((rng.uniform(-2, 2, (2, 3)).astype(dtype),), {"dim": 0}, "no NaN, dim=0")
 
 
+_NAN, _INF = math.nan, math.inf
+_T = 1 / 3
+# PyTorch's gradients of sum(outputs) where finite differences cannot judge (ties, NaNs, zeros)
+_STD0 = (([[2, 2, 2], [1, 2, 3]],), ([[0, 0, 0], [-0.5, 0, 0.5]],), {"dim": 1}, "a zero std")
+_STD0_ALL = (([2, 2, 2],), ([0, 0, 0],), "every element equal")
+_VAR_MEAN0 = (([[2, 2, 2], [1, 2, 3]],), ([[_T, _T, _T], [-2 / 3, _T, 4 / 3]],), {"dim": 1},
+              "a zero variance")
+_STD_MEAN0 = (([[2, 2, 2], [1, 2, 3]],), ([[_T, _T, _T], [-1 / 6, _T, 5 / 6]],), {"dim": 1},
+              "a zero std")
+_AMAX_TIES = (([[1, 3, 3], [2, 2, 2]],), ([[0, 0.5, 0.5], [_T, _T, _T]],), {"dim": 1}, "ties")
+_AMIN_TIES = (([[1, 1, 3], [2, 2, 2]],), ([[0.5, 0.5, 0], [_T, _T, _T]],), {"dim": 1}, "ties")
+_AMAX_NAN = (([[1, _NAN, 3], [2, 2, 1]],), ([[_NAN, _NAN, _NAN], [0.5, 0.5, 0]],), {"dim": 1},
+             "a NaN (a NaN gradient row, as PyTorch)")
+
 _NO_EMPTY_DIMS = [s for s in _INT_DIMS if s[2] != "0-d" and not s[2].startswith("empty")]
 _DIM_ONLY = [s for s in _NO_EMPTY_DIMS if "dim" in s[1]]
 
@@ -84,18 +100,34 @@ register(
     OpInfo("sum", _red(np.sum), fixed(*_DIMS), dtypes=NUMERIC + ("bool",),
            out_dtype="int_or_same", grad=2, errors=_errors),
     OpInfo("mean", _red(np.mean), fixed(*_DIMS[:-1]), dtypes=FLOATS, grad=2, errors=_errors),
-    OpInfo("prod", _red(np.prod), fixed(*_INT_DIMS, domain=(0.5, 1.5)), dtypes=NUMERIC,
-           out_dtype="int_or_same", grad=2, errors=_int_errors),
-    OpInfo("amax", _red(np.max), fixed(*_DIMS[:-1]), dtypes=NUMERIC, grad=1, errors=_errors),
-    OpInfo("amin", _red(np.min), fixed(*_DIMS[:-1]), dtypes=NUMERIC, grad=1, errors=_errors),
-    OpInfo("max", lambda x: np.max(x), fixed((((2, 3),), {}, "2-D"), (((),), {}, "0-d")),
-           dtypes=NUMERIC, grad=1),
-    OpInfo("min", lambda x: np.min(x), fixed((((2, 3),), {}, "2-D"), (((),), {}, "0-d")),
-           dtypes=NUMERIC, grad=1),
-    OpInfo("max_dim", _max_dim, fixed(*_DIM_ONLY), dtypes=NUMERIC, out_dtype=("same", "index"),
-           grad=1, grad_outputs=(0,), call="ag.max({args})", errors=_int_errors),
-    OpInfo("min_dim", _min_dim, fixed(*_DIM_ONLY), dtypes=NUMERIC, out_dtype=("same", "index"),
-           grad=1, grad_outputs=(0,), call="ag.min({args})", errors=_int_errors),
+    OpInfo("prod", _red(np.prod), with_edges(
+        fixed(*_INT_DIMS, domain=(0.5, 1.5)), (([0, 2, 0, 3],), ([0, 0, 0, 0],), "two zeros"),
+        (([0, 2, 3],), ([6, 0, 0],), "one zero"),
+        (([[0, 2], [0, 0], [1, 2]],), ([[2, 0], [0, 0], [2, 1]],), {"dim": 1}, "zeros, dim=1")),
+        dtypes=NUMERIC, out_dtype="int_or_same", grad=2, errors=_int_errors),
+    OpInfo("amax", _red(np.max), with_edges(fixed(*_DIMS[:-1]), _AMAX_TIES, _AMAX_NAN),
+           dtypes=NUMERIC, grad=1, errors=_errors),
+    OpInfo("amin", _red(np.min), with_edges(fixed(*_DIMS[:-1]), _AMIN_TIES), dtypes=NUMERIC,
+           grad=1, errors=_errors),
+    OpInfo("max", lambda x: np.max(x), with_edges(
+        fixed((((2, 3),), {}, "2-D"), (((),), {}, "0-d")),
+        (([1, 3, 3, 2],), ([0, 0.5, 0.5, 0],), "ties (split evenly)"),
+        (([1, _NAN, 3, _NAN],), ([0, 0.5, 0, 0.5],), "NaNs (split among them)")),
+        dtypes=NUMERIC, grad=1),
+    OpInfo("min", lambda x: np.min(x), with_edges(
+        fixed((((2, 3),), {}, "2-D"), (((),), {}, "0-d")),
+        (([1, 1, 3],), ([0.5, 0.5, 0],), "ties (split evenly)")), dtypes=NUMERIC, grad=1),
+    OpInfo("max_dim", _max_dim, with_edges(
+        fixed(*_DIM_ONLY), (([[1, 3, 3], [2, 2, 2]],), ([[0, 1, 0], [1, 0, 0]],), {"dim": 1},
+                            "ties (the first index)"),
+        (([[1, _NAN, 3], [_NAN, 2, _NAN]],), ([[0, 1, 0], [1, 0, 0]],), {"dim": 1},
+         "NaNs (the first NaN)")), dtypes=NUMERIC, out_dtype=("same", "index"),
+        grad=1, grad_outputs=(0,), call="ag.max({args})", errors=_int_errors),
+    OpInfo("min_dim", _min_dim, with_edges(
+        fixed(*_DIM_ONLY), (([[1, 1, 3], [2, 2, 2]],), ([[1, 0, 0], [1, 0, 0]],), {"dim": 1},
+                            "ties (the first index)")), dtypes=NUMERIC,
+        out_dtype=("same", "index"), grad=1, grad_outputs=(0,), call="ag.min({args})",
+        errors=_int_errors),
     OpInfo("argmax", _arg(np.argmax), fixed(*_NO_EMPTY_DIMS, domain=(-9.0, 9.0)), dtypes=FLOATS,
            out_dtype="index", grad=0, errors=_int_errors),
     OpInfo("argmin", _arg(np.argmin), fixed(*_NO_EMPTY_DIMS, domain=(-9.0, 9.0)), dtypes=FLOATS,
@@ -103,26 +135,33 @@ register(
     OpInfo("var", _var(np.var), fixed(*_SPREAD, (((2, 3),), {"dim": 1, "correction": 0},
                                                   "correction=0")),
            dtypes=FLOATS, grad=2, errors=_errors),
-    OpInfo("std", _var(np.std), fixed(*_SPREAD), dtypes=FLOATS, grad=2, errors=_errors),
+    OpInfo("std", _var(np.std), with_edges(fixed(*_SPREAD), _STD0, _STD0_ALL), dtypes=FLOATS,
+           grad=2, errors=_errors),
     OpInfo("var_mean", lambda x, dim=None, keepdim=False: (
-        _var(np.var)(x, dim, keepdim), _red(np.mean)(x, dim, keepdim)), fixed(*_SPREAD),
-        dtypes=FLOATS, grad=1),
+        _var(np.var)(x, dim, keepdim), _red(np.mean)(x, dim, keepdim)),
+        with_edges(fixed(*_SPREAD), _VAR_MEAN0), dtypes=FLOATS, grad=1),
     OpInfo("logsumexp", lambda x, dim, keepdim=False: np.log(np.sum(
         np.exp(x), axis=_ax(dim), keepdims=keepdim)), fixed(*_DIM_ONLY), dtypes=FLOATS, grad=2),
     OpInfo("norm", lambda x, p="fro", dim=None, keepdim=False: np.asarray(
         np.sum(np.abs(x) ** (2 if p == "fro" else p), axis=_ax(dim), keepdims=keepdim)
-        ** (1 / (2 if p == "fro" else p))),
+        ** (1 / (2 if p == "fro" else p))), with_edges(
         fixed((((2, 3),), {}, "Frobenius"), (((2, 3),), {"p": 1, "dim": 1}, "p=1, dim=1"),
               (((3, 4),), {"p": 3, "dim": 0, "keepdim": True}, "p=3, dim=0, keepdim"),
               domain=lambda rng, s: rng.uniform(0.5, 2, s) * rng.choice([-1.0, 1.0], s)),
+        (([[0, 0], [0, 0]],), ([[0, 0], [0, 0]],), "the zero vector"),
+        (([[0, 1, -1]],), ([[0, 1, -1]],), {"p": 1, "dim": 1}, "p=1 at zero"),
+        (([0, 1, -2],), ([0, 0.2311204247835449, -0.9244816991341795],), {"p": 3}, "p=3, a zero"),
+        (([0, 0],), ([0, 0],), {"p": 3}, "p=3, the zero vector")),
         dtypes=FLOATS, grad=2),
     OpInfo("cumsum", lambda x, dim: np.cumsum(x, axis=dim),
            fixed((((2, 3),), {"dim": 1}, "dim=1"), (((2, 3),), {"dim": 0}, "dim=0"),
                  (((4,),), {"dim": -1}, "1-D")), dtypes=NUMERIC, out_dtype="int_or_same",
            grad=2),
     OpInfo("cumprod", lambda x, dim: np.cumprod(x, axis=dim),
-           fixed((((2, 3),), {"dim": 1}, "dim=1"), (((4,),), {"dim": 0}, "1-D"),
+           with_edges(fixed((((2, 3),), {"dim": 1}, "dim=1"), (((4,),), {"dim": 0}, "1-D"),
                  domain=lambda rng, s: rng.uniform(0.5, 1.5, s) * rng.choice([-1.0, 1.0], s)),
+                 (([2, 0, 3, 0, 4],), ([1, 8, 0, 0, 0],), {"dim": 0}, "two zeros"),
+                 (([2, 0, 3, 4],), ([1, 32, 0, 0],), {"dim": 0}, "one zero")),
            dtypes=NUMERIC, out_dtype="int_or_same", grad=2),
     OpInfo("all", _red(np.all), fixed(*_DIMS), dtypes=("bool", "float64", "int64"),
            out_dtype="bool", grad=0),
@@ -132,14 +171,18 @@ register(
            fixed((((2, 3),), {}, "all"), (((2, 3),), {"dim": 1}, "dim=1"),
                  int_domain=(-1, 2)), dtypes=("float64", "int64", "bool"), out_dtype="index",
            grad=0),
-    OpInfo("median", _lower_median, fixed((((2, 3),), {}, "even count"),
-                                          (((5,),), {}, "odd count")), dtypes=FLOAT_INT, grad=1),
+    OpInfo("median", _lower_median, with_edges(
+        fixed((((2, 3),), {}, "even count"), (((5,),), {}, "odd count")),
+        (([1, 2, 2, 2, 3],), ([0, _T, _T, _T, 0],), "ties (split evenly)")), dtypes=FLOAT_INT,
+        grad=1),
     OpInfo("aminmax", lambda x, dim=None, keepdim=False: (
         _red(np.min)(x, dim, keepdim), _red(np.max)(x, dim, keepdim)),
-        fixed(*_DIMS[:2], _DIMS[3]), dtypes=NUMERIC, out_dtype=("same", "same"), grad=1),
+        with_edges(fixed(*_DIMS[:2], _DIMS[3]),
+                   (([[1, 3, 3], [1, 2, 2]],), ([[0.5, 0.5, 0.5], [0.5, 0, 0]],), "ties")),
+        dtypes=NUMERIC, out_dtype=("same", "same"), grad=1),
     OpInfo("std_mean", lambda x, dim=None, keepdim=False: (
-        _var(np.std)(x, dim, keepdim), _red(np.mean)(x, dim, keepdim)), fixed(*_SPREAD),
-        dtypes=FLOATS, grad=1),
+        _var(np.std)(x, dim, keepdim), _red(np.mean)(x, dim, keepdim)),
+        with_edges(fixed(*_SPREAD), _STD_MEAN0), dtypes=FLOATS, grad=1),
     OpInfo("nanmedian", lambda x: np.asarray(_lower_median(x[~np.isnan(x)])),
            lambda rng, dt: iter([next(_with_nans(rng, dt)), Sample(
                (rng.uniform(-2, 2, (5,)).astype(dt),), desc="no NaN, odd count")]), dtypes=FLOATS,

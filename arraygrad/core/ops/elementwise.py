@@ -310,20 +310,28 @@ def _pow_scalar_bw(K, n, s, g):
 
 
 def _pow_bw(K, n, s, g):
+    # PyTorch's pow_backward_self/_exponent: d/dx is 0 where y == 0 (0 ** 0 included); d/dy is
+    # out * log(x) (NaN for a negative base), 0 where x == 0 and y >= 0
     x, y, out = s
     sx, sy = n.ctx
     gx = gy = None
     if n.needs[0]:
-        gx = unbroadcast(K, g * y * K.pow(x, y - 1), sx)
+        gx = K.where(y == 0, K.zeros_like(g), g * y * K.pow(x, y - 1))
+        gx = unbroadcast(K, gx, sx)
     if n.needs[1]:
-        safe = K.where(x > 0, x, K.ones_like(x))
-        gy = unbroadcast(K, K.where(x > 0, g * out * K.log(safe), K.zeros_like(out * g)), sy)
+        gy = K.where((x == 0) & (y >= 0), K.zeros_like(g), g * (out * K.log(x)))
+        gy = unbroadcast(K, gy, sy)
     return gx, gy
 
 
 def _rpow_bw(K, n, s, g):
-    (out,) = s
-    return (g * out * math.log(n.ctx) if n.ctx > 0 else g * 0,)
+    # base ** y for a Python base: g * out * log(base) (NaN for base < 0); for base 0, 0 where
+    # y >= 0 (PyTorch's pow_backward_exponent)
+    out, y = s
+    base = n.ctx
+    if base == 0:
+        return (K.where(y >= 0, K.zeros_like(g), g * out * -math.inf),)
+    return (g * out * (math.log(base) if base > 0 else math.nan),)
 
 
 def _int_pow(xp, x, e):
@@ -361,7 +369,7 @@ def pow(input, exponent) -> Tensor:
             xa = dev.xp.full((), a, dtype=b._data.dtype, device=dev.native)
             return record(dev, _int_pow(dev.xp, xa, b._data), "PowBackward1", None, ())
         out = a ** b._data
-        return record(dev, out, "PowBackward1", _rpow_bw, (b,), (OUT,), a)
+        return record(dev, out, "PowBackward1", _rpow_bw, (b,), (OUT, b), a)
     _check_shapes("pow", a, b)
     if dev.to_ag[a._data.dtype].kind == _dt._INT:
         return record(dev, _int_pow(dev.xp, a._data, b._data), "PowBackward1", None, ())
@@ -399,20 +407,39 @@ def _full_like(value, like: Tensor) -> Tensor:
 
 
 def _atan2_bw(K, n, s, g):
+    # 1 / (a^2 + b^2) is taken as 0 at (0, 0), as PyTorch: both gradients are 0 there
     a, b, _ = s
     den = a * a + b * b
-    return (unbroadcast(K, g * b / den, n.ctx[0]) if n.needs[0] else None,
-            unbroadcast(K, -g * a / den, n.ctx[1]) if n.needs[1] else None)
+    zero = den == 0
+    rec = K.where(zero, K.zeros_like(den), 1 / K.where(zero, K.ones_like(den), den))
+    return (unbroadcast(K, g * b * rec, n.ctx[0]) if n.needs[0] else None,
+            unbroadcast(K, -g * a * rec, n.ctx[1]) if n.needs[1] else None)
 
 
 def _minmax_bw(sign):
+    """maximum/minimum: the gradient goes to the larger (smaller) operand, half to each at a tie,
+    and all of it to both where either is NaN (no comparison holds), as PyTorch."""
     def bw(K, n, s, g):
         a, b, _ = s
-        win_a = (a > b) if sign > 0 else (a < b)
         tie = a == b
-        wa = K.astype(win_a, g.dtype) + K.astype(tie, g.dtype) * 0.5
-        return (unbroadcast(K, g * wa, n.ctx[0]) if n.needs[0] else None,
-                unbroadcast(K, g * (1 - wa), n.ctx[1]) if n.needs[1] else None)
+        half, zero = g * 0.5, K.zeros_like(g)
+        lose_a = (a < b) if sign > 0 else (a > b)
+        lose_b = (a > b) if sign > 0 else (a < b)
+        return (unbroadcast(K, K.where(tie, half, K.where(lose_a, zero, g)), n.ctx[0])
+                if n.needs[0] else None,
+                unbroadcast(K, K.where(tie, half, K.where(lose_b, zero, g)), n.ctx[1])
+                if n.needs[1] else None)
+    return bw
+
+
+def _fminmax_bw(sign):
+    """fmax/fmin: the gradient goes to the operand chosen (the non-NaN one); ties go to input."""
+    def bw(K, n, s, g):
+        a, b, _ = s
+        pick_a = ((a >= b) if sign > 0 else (a <= b)) | K.isnan(b)
+        zero = K.zeros_like(g)
+        return (unbroadcast(K, K.where(pick_a, g, zero), n.ctx[0]) if n.needs[0] else None,
+                unbroadcast(K, K.where(pick_a, zero, g), n.ctx[1]) if n.needs[1] else None)
     return bw
 
 
@@ -443,29 +470,48 @@ maximum = _binary_math("maximum", "MaximumBackward0", lambda xp, a, b: xp.maximu
 minimum = _binary_math("minimum", "MinimumBackward0", lambda xp, a, b: xp.minimum(a, b),
                        _minmax_bw(-1), False)
 fmax = _binary_math("fmax", "FmaxBackward0", lambda xp, a, b: _fminmax(xp.maximum)(xp, a, b),
-                    _minmax_bw(1), False)
+                    _fminmax_bw(1), False)
 fmin = _binary_math("fmin", "FminBackward0", lambda xp, a, b: _fminmax(xp.minimum)(xp, a, b),
-                    _minmax_bw(-1), False)
+                    _fminmax_bw(-1), False)
 hypot = _binary_math("hypot", "HypotBackward0", lambda xp, a, b: xp.hypot(a, b), _hypot_bw)
 logaddexp = _binary_math("logaddexp", "LogaddexpBackward0", lambda xp, a, b: xp.logaddexp(a, b),
                          _logaddexp_bw)
 
 
+def _xlogy_bw(K, n, s, g):
+    # PyTorch's formulas: d/dx = xlogy(x != 0, y), d/dy = x / y (NaN at x == y == 0, as PyTorch)
+    x, y, _ = s
+    gx = gy = None
+    if n.needs[0]:
+        gx = unbroadcast(K, g * _xlogy(K, K.astype(x != 0, y.dtype), y), n.ctx[0])
+    if n.needs[1]:
+        gy = unbroadcast(K, g * x / y, n.ctx[1])
+    return gx, gy
+
+
+def _xlogy(K, x, y):
+    """x * log(y), 0 where x is 0 and y is not NaN (0 * log(0) would be NaN)."""
+    zero = (x == 0) & ~K.isnan(y)
+    return K.where(zero, K.zeros_like(x * y), x * K.log(K.where(zero, K.ones_like(y), y)))
+
+
 def xlogy(input, other) -> Tensor:
     """input * log(other), 0 where input is 0 (PyTorch's xlogy)."""
-    from .comparison import isnan, logical_and, where
-
     if not isinstance(input, Tensor):
         input = _full_like(input, other)
     if not isinstance(other, Tensor):
         other = _full_like(other, input)
-    rt = _dt.result_type(input, other)  # before `where` broadcasts a 0-d operand
+    rt = _dt.result_type(input, other)  # before broadcasting a 0-d operand
     rt = rt if rt.kind >= _dt._FLOAT else _dt.get_default_dtype()
-    input, other = _cast(input, rt, "xlogy"), _cast(other, rt, "xlogy")
-    # log of 1 where input is 0 (unless other is NaN): the value and both gradients are then 0
-    # there, where input * log(other) would give 0 * -inf = NaN at other == 0
-    zero = logical_and(input == 0, ~isnan(other))
-    return mul(input, log(where(zero, _full_like(1, other), other)))
+    a, b = _cast(input, rt, "xlogy"), _cast(other, rt, "xlogy")
+    _check_shapes("xlogy", a, b)
+    dev = a._dev
+    if dev is not b._dev:
+        from ._common import devices_differ
+
+        raise devices_differ("xlogy", a, b)
+    return record(dev, _xlogy(dev.K, a._data, b._data), "XlogyBackward0", _xlogy_bw, (a, b),
+                  (a, b, OUT), (a._data.shape, b._data.shape))
 
 
 def lerp(input, end, weight) -> Tensor:
@@ -522,8 +568,18 @@ neg = negative = _unary("neg", "NegBackward0", lambda K, x: -x, lambda K, n, s, 
                         False)
 positive = _unary("positive", "PositiveBackward0", lambda K, x: x, lambda K, n, s, g: (g,), None,
                   False)
-abs = absolute = _unary("abs", "AbsBackward0", lambda K, x: K.abs(x),
-                        lambda K, n, s, g: (g * K.sign(s[0]),), "in", False)
+def _abs_bw(K, n, s, g):
+    # g * sign(x) with PyTorch's sign: 0 at 0 and at NaN (the standard's sign(NaN) is NaN)
+    x = s[0]
+    return (K.where(x > 0, g, K.where(x < 0, -g, K.zeros_like(g))),)
+
+
+def _sign(K, x):
+    """sign with sign(NaN) = 0, as PyTorch (the standard gives NaN)."""
+    return K.where(K.isnan(x), K.zeros_like(x), K.sign(x))
+
+
+abs = absolute = _unary("abs", "AbsBackward0", lambda K, x: K.abs(x), _abs_bw, "in", False)
 exp = _unary("exp", "ExpBackward0", lambda K, x: K.exp(x), lambda K, n, s, g: (g * s[0],), "out")
 exp2 = _unary("exp2", "Exp2Backward0", lambda K, x: 2.0 ** x,
               lambda K, n, s, g: (g * s[0] * _LN2,), "out")
@@ -568,7 +624,7 @@ sigmoid = _unary("sigmoid", "SigmoidBackward0", _sigmoid,
                  lambda K, n, s, g: (g * s[0] * (1 - s[0]),), "out")
 relu = _unary("relu", "ReluBackward0", _relu,
               lambda K, n, s, g: (K.where(s[0] > 0, g, K.zeros_like(g)),), "out", False)
-sign = sgn = _unary("sign", "SignBackward0", lambda K, x: K.sign(x), None, None, False)
+sign = sgn = _unary("sign", "SignBackward0", _sign, None, None, False)
 floor = _unary("floor", "FloorBackward0", lambda K, x: K.floor(x), None, None, False)
 ceil = _unary("ceil", "CeilBackward0", lambda K, x: K.ceil(x), None, None, False)
 trunc = fix = _unary("trunc", "TruncBackward0", lambda K, x: K.trunc(x), None, None, False)

@@ -118,6 +118,17 @@ def _scatter_back(K, g, idx, in_shape, axis: int, keepdim: bool):
     return K.scatter_add(zeros, axis, idx, g)
 
 
+def _amax_bw(K, n, s, g):
+    """amax/amin: split among the elements equal to the result, as PyTorch's
+    scale_grad_by_count (a NaN result matches nothing: 0 / 0, NaN gradients, as PyTorch)."""
+    x, out = s
+    in_shape, axes, keepdim = n.ctx
+    out = _keep(K, out, in_shape, axes, keepdim)
+    g = _keep(K, g, in_shape, axes, keepdim)
+    mask = K.astype(x == out, g.dtype)
+    return (g / K.sum(mask, axis=axes, keepdims=True) * mask,)
+
+
 def _even_bw(K, n, s, g):
     """The gradient of a reduction that picks a value (max, amax, median): split among ties."""
     x, out = s
@@ -381,7 +392,7 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None)
     return _with_dim(input, dim, keepdim, "min", xp.min, xp.argmin, "MinBackward0", _min_rt)
 
 
-def _amaxmin(op: str, name: str, which: str):
+def _amaxmin(op: str, name: str, which: str, bw=_amax_bw):
     def fn(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
         dev = input._dev
         d = input._data
@@ -393,7 +404,7 @@ def _amaxmin(op: str, name: str, which: str):
                              f"{tuple(d.shape)}, dim {dim})")
         o, back = _orderable(dev, d)
         out = _back(dev, getattr(dev.xp, which)(o, axis=axes, keepdims=keepdim), back)
-        return record(dev, out, name, _even_bw, (input,), (input, OUT), (d.shape, axes, keepdim))
+        return record(dev, out, name, bw, (input,), (input, OUT), (d.shape, axes, keepdim))
     fn.__name__ = op
     fn.__doc__ = f"The {which}imum over dim (default: all); the gradient is split among ties."
     return fn
@@ -401,6 +412,9 @@ def _amaxmin(op: str, name: str, which: str):
 
 amax = _amaxmin("amax", "AmaxBackward0", "max")
 amin = _amaxmin("amin", "AminBackward0", "min")
+# norm(p=+-inf) splits among the maxima of |x| and NaNs (PyTorch's norm_backward respects NaNs)
+_amax_nan = _amaxmin("norm", "NormBackward1", "max", _even_bw)
+_amin_nan = _amaxmin("norm", "NormBackward1", "min", _even_bw)
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
@@ -462,18 +476,54 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
     if dof <= 0:
         warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than "
                       "the reduction factor (input numel divided by output numel).", stacklevel=2)
-    d = input - mean(input, axes, keepdim=True)
-    if input.dtype.kind == _dt._COMPLEX:  # |d|^2, a real result as in PyTorch
-        d = d.abs()
-    sq = d * d
-    s = sum(sq, axes, keepdim)
-    return s / builtins.max(dof, 0)  # 0 degrees of freedom: inf or nan, as PyTorch
+    return _var_std(input, axes, keepdim, builtins.max(dof, 0), False)
+
+
+def _centered(K, x, axes):
+    return x - K.mean(x, axis=axes, keepdims=True)
+
+
+def _var_std_bw(K, n, s, g):
+    # PyTorch's var_backward, 2 g (x - mean) / dof (conj-Wirtinger for complex x), and
+    # std_backward, var's with g / (2 std), 0 where std is 0 (not 0 / 0)
+    x, out = s
+    in_shape, axes, keepdim, dof, root = n.ctx
+    g = _keep(K, g, in_shape, axes, keepdim)
+    if root:
+        out = _keep(K, out, in_shape, axes, keepdim)
+        zero = out == 0
+        g = K.where(zero, K.zeros_like(g), g / K.where(zero, K.ones_like(out), out))
+    else:
+        g = 2 * g
+    return (g * _centered(K, x, axes) / dof,)
+
+
+def _var_std(x: Tensor, axes, keepdim: bool, dof: int, root: bool) -> Tensor:
+    """sum(|x - mean|^2) / dof over axes (a real result for complex x), its root if `root`."""
+    dev, d = x._dev, x._data
+    xp = dev.xp
+    c = _centered(dev.K, d, axes)
+    sq = xp.real(c * xp.conj(c)) if x.dtype.kind == _dt._COMPLEX else c * c
+    out = xp.sum(sq, axis=axes, keepdims=keepdim) / dof  # dof 0: inf or nan, as PyTorch
+    if root:
+        out = xp.sqrt(out)
+    name = ("StdBackward0" if root else "VarBackward0")
+    return record(dev, out, name, _var_std_bw, (x,), (x, OUT), (d.shape, axes, keepdim, dof, root))
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
         correction=None) -> Tensor:
-    """The square root of var (same arguments)."""
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    """The square root of var (same arguments); the gradient is 0 where the result is 0."""
+    dim, correction = _correction("std", dim, unbiased, correction)
+    if input.dtype.kind < _dt._FLOAT:
+        raise RuntimeError(f"std(): std and var only support floating point and complex dtypes "
+                           f"(got {input.dtype})")
+    axes = _axes(dim, input.ndim, "std")
+    dof = _numel(input.shape, axes) - correction
+    if dof <= 0:
+        warnings.warn("std(): degrees of freedom is <= 0. Correction should be strictly less than "
+                      "the reduction factor (input numel divided by output numel).", stacklevel=2)
+    return _var_std(input, axes, keepdim, builtins.max(dof, 0), True)
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -590,9 +640,9 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         return _normp(x, float(p), axes, keepdim)
     a = x.abs()
     if p == math.inf:
-        return amax(a, () if axes is None else axes, keepdim)
+        return _amax_nan(a, () if axes is None else axes, keepdim)
     if p == -math.inf:
-        return amin(a, () if axes is None else axes, keepdim)
+        return _amin_nan(a, () if axes is None else axes, keepdim)
     if p == 0:
         dev = a._dev
         nz = dev.xp.astype(a._data != 0, a._data.dtype)
