@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["HostRandom", "format_values", "add_suffixes", "to_host", "pack_safetensors",
-           "unpack_safetensors", "digest_array"]
+__all__ = ["HostRandom", "set_printoptions", "get_printoptions", "format_values", "add_suffixes",
+           "to_host", "pack_safetensors", "unpack_safetensors", "digest_array"]
 
 _NP = {"float16": np.float16, "float32": np.float32, "float64": np.float64,
        "complex64": np.complex64, "complex128": np.complex128}
@@ -78,7 +78,32 @@ class HostRandom:
 
 
 # ---- printing: PyTorch's torch/_tensor_str.py rules, on host values ----------------------------
-_PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = 4, 1000, 3, 80
+_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+             "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+             "full": dict(precision=4, threshold=float("inf"), edgeitems=3, linewidth=80)}
+_OPT = dict(_PROFILES["default"], sci_mode=None)
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """How tensors print (torch.set_printoptions): digits after the point, the element count
+    above which a print is summarised, the items shown at each edge, the line width, a profile
+    ("default", "short", "full") to start from, and sci_mode (True/False, None: automatic)."""
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions(): profile must be one of {sorted(_PROFILES)}, "
+                             f"got {profile!r}")
+        _OPT.update(_PROFILES[profile])
+    for k, v in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+                 ("linewidth", linewidth)):
+        if v is not None:
+            _OPT[k] = v
+    _OPT['sci_mode'] = sci_mode
+
+
+def get_printoptions() -> dict:
+    """The current print options, as set_printoptions takes them."""
+    return dict(_OPT)
 
 
 class _Formatter:
@@ -98,24 +123,25 @@ class _Formatter:
             return
         lo, hi = np.abs(vals).min(), np.abs(vals).max()
         self.int_mode = bool(np.all(vals == np.ceil(vals)))
-        self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+        self.sci_mode = (bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+                         if _OPT['sci_mode'] is None else bool(_OPT['sci_mode']))
         for v in vals.tolist():
             if self.sci_mode:
-                w = len(f"{v:.{_PRECISION}e}")
+                w = len(f"{v:.{_OPT['precision']}e}")
             elif self.int_mode:
                 w = len(f"{v:.0f}") + 1
             else:
-                w = len(f"{v:.{_PRECISION}f}")
+                w = len(f"{v:.{_OPT['precision']}f}")
             self.max_width = max(self.max_width, w)
 
     def format(self, v) -> str:
         if self.floating:
             if self.sci_mode:
-                ret = f"{v:{self.max_width}.{_PRECISION}e}"
+                ret = f"{v:{self.max_width}.{_OPT['precision']}e}"
             elif self.int_mode:
                 ret = f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")
             else:
-                ret = f"{v:.{_PRECISION}f}"
+                ret = f"{v:.{_OPT['precision']}f}"
         else:
             ret = f"{v}"
         return (self.max_width - len(ret)) * " " + ret
@@ -130,10 +156,10 @@ def _element(v, f1: _Formatter, f2: _Formatter | None) -> str:
 
 def _vector(a: np.ndarray, indent: int, summarize: bool, f1, f2) -> str:
     width = f1.max_width + 2 + (f2.max_width + 1 if f2 is not None else 0)
-    per_line = max(1, (_LINEWIDTH - indent) // width)
-    if summarize and a.shape[0] > 2 * _EDGEITEMS:
-        data = ([_element(v, f1, f2) for v in a[:_EDGEITEMS].tolist()] + [" ..."]
-                + [_element(v, f1, f2) for v in a[-_EDGEITEMS:].tolist()])
+    per_line = max(1, (_OPT['linewidth'] - indent) // width)
+    if summarize and a.shape[0] > 2 * _OPT['edgeitems']:
+        data = ([_element(v, f1, f2) for v in a[:_OPT['edgeitems']].tolist()] + [" ..."]
+                + [_element(v, f1, f2) for v in a[-_OPT['edgeitems']:].tolist()])
     else:
         data = [_element(v, f1, f2) for v in a.tolist()]
     lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
@@ -146,8 +172,8 @@ def _nested(a: np.ndarray, indent: int, summarize: bool, f1, f2) -> str:
     if a.ndim == 1:
         return _vector(a, indent, summarize, f1, f2)
     n = a.shape[0]
-    rows = (list(range(_EDGEITEMS)) + [None] + list(range(n - _EDGEITEMS, n))
-            if summarize and n > 2 * _EDGEITEMS else list(range(n)))
+    rows = (list(range(_OPT['edgeitems'])) + [None] + list(range(n - _OPT['edgeitems'], n))
+            if summarize and n > 2 * _OPT['edgeitems'] else list(range(n)))
     parts = ["..." if i is None else _nested(a[i], indent + 1, summarize, f1, f2) for i in rows]
     return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
 
@@ -156,8 +182,8 @@ def _summarized(a: np.ndarray) -> np.ndarray:
     """The elements a summarized print shows (what the column width is chosen from)."""
     if a.ndim == 0:
         return a
-    if a.shape[0] > 2 * _EDGEITEMS:
-        a = np.concatenate([a[:_EDGEITEMS], a[-_EDGEITEMS:]])
+    if a.shape[0] > 2 * _OPT['edgeitems']:
+        a = np.concatenate([a[:_OPT['edgeitems']], a[-_OPT['edgeitems']:]])
     if a.ndim == 1:
         return a
     return np.stack([_summarized(x) for x in a])
@@ -168,7 +194,7 @@ def format_values(values: np.ndarray, indent: int = len("tensor(")) -> str:
     a = np.asarray(values)
     if a.size == 0:
         return "[]"
-    summarize = a.size > _THRESHOLD
+    summarize = a.size > _OPT['threshold']
     shown = _summarized(a) if summarize else a
     if a.dtype.kind == "c":
         f1, f2 = _Formatter(shown.real), _Formatter(shown.imag)
@@ -182,7 +208,7 @@ def add_suffixes(text: str, suffixes: list, indent: int) -> str:
     out = [text]
     last = len(text) - text.rfind("\n") + 1
     for s in suffixes:
-        if last + len(s) + 2 > _LINEWIDTH:
+        if last + len(s) + 2 > _OPT['linewidth']:
             out.append(",\n" + " " * indent + s)
             last = indent + len(s)
         else:

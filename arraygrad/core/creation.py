@@ -447,3 +447,51 @@ def _legacy_new(cls, *args, **kwargs):
     if sizes or isinstance(args[0], Size):
         return zeros(*args, device=device)
     return tensor(args[0], dtype=_dt.get_default_dtype(), device=device)
+
+
+# ---- Tensor.new_* and type_as: a new tensor like self (its dtype and device unless given) ------
+def _new_kw(self: Tensor, dtype, device):
+    return dict(dtype=dtype if dtype is not None else self.dtype,
+                device=device if device is not None else self._dev)
+
+
+def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False) -> Tensor:
+    """Tensor.new_zeros: zeros of size with self's dtype and device (unless given)."""
+    return zeros(*size, requires_grad=requires_grad, **_new_kw(self, dtype, device))
+
+
+def _new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+              pin_memory=False) -> Tensor:
+    """Tensor.new_ones: ones of size with self's dtype and device (unless given)."""
+    return ones(*size, requires_grad=requires_grad, **_new_kw(self, dtype, device))
+
+
+def _new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False) -> Tensor:
+    """Tensor.new_empty: an uninitialised tensor (zeros here) with self's dtype and device."""
+    return empty(*size, requires_grad=requires_grad, **_new_kw(self, dtype, device))
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+              layout=None, pin_memory=False) -> Tensor:
+    """Tensor.new_full: fill_value everywhere, with self's dtype and device (unless given)."""
+    return full(size, fill_value, requires_grad=requires_grad, **_new_kw(self, dtype, device))
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
+                pin_memory=False) -> Tensor:
+    """Tensor.new_tensor: a copy of data with self's dtype and device (unless given)."""
+    if isinstance(data, Tensor):
+        data = data.detach()
+    return tensor(data, requires_grad=requires_grad, **_new_kw(self, dtype, device))
+
+
+def _type_as(self, other: Tensor) -> Tensor:
+    """Tensor.type_as: self cast to other's dtype (self itself when it already has it)."""
+    return self.to(other.dtype)
+
+
+for _name, _fn in (("new_zeros", _new_zeros), ("new_ones", _new_ones), ("new_empty", _new_empty),
+                   ("new_full", _new_full), ("new_tensor", _new_tensor), ("type_as", _type_as)):
+    setattr(Tensor, _name, _fn)
