@@ -4,7 +4,7 @@ a batch, for map-style datasets (indices) and iterable ones (the next samples)."
 from __future__ import annotations
 
 from .collate import default_collate
-from .dataset import TensorDataset
+from .dataset import Subset, TensorDataset
 
 __all__ = ["create_fetcher"]
 
@@ -18,19 +18,30 @@ class _MapFetcher:
         self._getitems = getitems if callable(getitems) else None
         # a TensorDataset with the default collate: index each tensor once with the whole batch
         # (what stacking the rows would give, without a Python loop over samples)
-        self._fast = (auto_collation and collate_fn is default_collate
-                      and type(dataset) is TensorDataset)
+        # (also through Subsets of one, as random_split makes)
+        self._fast = None
+        if auto_collation and collate_fn is default_collate:
+            base, maps = dataset, []
+            while type(base) is Subset:
+                maps.append(base.indices)
+                base = base.dataset
+            if type(base) is TensorDataset:
+                self._fast = (base, maps)
 
     def fetch(self, index):
-        if self._fast:
+        if self._fast is not None:
             from ..core.creation import tensor
 
-            n = len(self.dataset)
+            base, maps = self._fast
+            index = list(index)
+            for m in maps:  # the outermost Subset's indices apply first
+                index = [m[i] for i in index]
+            n = len(base)
             for i in index:
                 if i >= n or i < -n:
                     raise IndexError(f"TensorDataset: index {i} is out of range for a dataset "
                                      f"of {n} samples")
-            return [t[tensor(index, device=t.device)] for t in self.dataset.tensors]
+            return [t[tensor(index, device=t.device)] for t in base.tensors]
         if self.auto_collation:
             if self._getitems is not None:
                 data = self._getitems(index)

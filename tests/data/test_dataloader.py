@@ -222,3 +222,14 @@ def test_worker_numpy_seed_is_pytorchs_hash(torch):
 
     for base, wid in [(0, 0), (12345678901234, 3), ((1 << 63) - 5, 7)]:
         assert generate_state(base, wid) == _generate_state(base, wid)
+
+
+def test_subsets_of_a_tensor_dataset_batch_like_per_sample_collation():
+    from arraygrad.data import Subset, default_collate
+
+    ds = TensorDataset(ag.arange(20).reshape(10, 2), ag.arange(10))
+    inner = Subset(ds, [9, 8, 7, 6, 5, 4])
+    outer = Subset(inner, [5, 0, 2])
+    got = _values(DataLoader(outer, batch_size=2))
+    ref = _values([default_collate([outer[0], outer[1]]), default_collate([outer[2]])])
+    assert got == ref == [[[[8, 9], [18, 19]], [4, 9]], [[[14, 15]], [7]]]
