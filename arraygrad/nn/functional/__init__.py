@@ -5,6 +5,11 @@ activation and loss. One private module per family (`_linear.py`, `_activation.p
 
 # ruff: noqa: F403
 from ._linear import *
+from ._activation import *
+from ._loss import *
+from ._margin_loss import *
+from ._ctc_loss import *
+from ._distance import *
 from ._embedding import *
 from ._conv import *
 from ._pooling import *

@@ -10,6 +10,9 @@ from .module import Module
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
+from .activation import *  # noqa: F403
+from .loss import *  # noqa: F403
+from .distance import CosineSimilarity, PairwiseDistance
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 from .attention import MultiheadAttention
