@@ -124,3 +124,64 @@ def test_conv_wrong_rank_and_bad_options_raise():
         F.conv1d(ag.zeros(1, 2, 5), ag.zeros(3, 1, 3), groups=2)
     with pytest.raises(RuntimeError, match="dtype"):
         F.conv1d(ag.zeros(1, 1, 5), ag.zeros(1, 1, 3, dtype=ag.float64))
+
+
+# ---- the modules ------------------------------------------------------------------------------
+MODULES = [("Conv1d", (3, 4, 3), {}), ("Conv2d", (4, 6, (3, 2)), dict(stride=2, padding=1,
+                                                                     groups=2, bias=False)),
+           ("Conv2d", (2, 3, 3), dict(padding="same", dilation=2, padding_mode="reflect")),
+           ("Conv2d", (2, 3, 3), dict(padding=(1, 2), padding_mode="circular")),
+           ("Conv2d", (2, 3, 3), dict(padding=1, padding_mode="replicate")),
+           ("Conv3d", (2, 2, 2), dict(stride=(1, 2, 1)))]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name,args,kwargs", MODULES, ids=lambda v: str(v))
+def test_conv_module_matches_torch_with_its_weights(torch, name, args, kwargs):
+    tm = getattr(torch.nn, name)(*args, **kwargs).double()
+    am = getattr(ag.nn, name)(*args, **kwargs).double()
+    assert repr(am) == repr(tm)
+    assert list(am.state_dict()) == list(tm.state_dict())
+    am.load_state_dict({k: ag.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    nd = int(name[-2])
+    x = random_array(2, args[0], *([7, 6, 5][:nd]))
+    tx, ax = torch.tensor(x, requires_grad=True), ag.tensor(x, requires_grad=True)
+    ty, ay = tm(tx), am(ax)
+    np.testing.assert_allclose(to_numpy(ay), ty.detach().numpy(), **TOL)
+    gy = random_array(*ty.shape, seed=5)
+    ty.backward(torch.tensor(gy))
+    ay.backward(ag.tensor(gy))
+    np.testing.assert_allclose(to_numpy(ax.grad), tx.grad.numpy(), **TOL)
+    np.testing.assert_allclose(to_numpy(am.weight.grad), tm.weight.grad.numpy(), **TOL)
+
+
+def test_conv_module_init_follows_pytorch_bounds():
+    m = ag.nn.Conv2d(4, 8, 3, groups=2)  # fan_in = 2 * 3 * 3
+    bound = 1 / np.sqrt(18)
+    w, b = to_numpy(m.weight), to_numpy(m.bias)
+    assert w.shape == (8, 2, 3, 3) and np.abs(w).max() <= bound and np.abs(w).max() > bound / 2
+    assert np.abs(b).max() <= bound
+    ag.manual_seed(0)
+    again = ag.nn.Conv2d(4, 8, 3, groups=2)
+    np.testing.assert_array_equal(to_numpy(again.weight), w)
+
+
+def test_conv_module_runs_on_every_backend(device):
+    ag.manual_seed(0)
+    m = ag.nn.Conv2d(2, 3, 3, padding=1).to(device)
+    x = ag.tensor(random_array(1, 2, 4, 4), dtype=ag.float32, device=device)
+    ag.manual_seed(0)
+    ref = ag.nn.Conv2d(2, 3, 3, padding=1)(ag.tensor(random_array(1, 2, 4, 4),
+                                                     dtype=ag.float32))
+    np.testing.assert_allclose(to_numpy(m(x)), to_numpy(ref), rtol=1e-5, atol=1e-6)
+
+
+def test_conv_module_errors():
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        ag.nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
+        ag.nn.Conv2d(2, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        ag.nn.Conv2d(2, 4, 3, padding_mode="mirror")
+    with pytest.raises(RuntimeError, match=r"conv2d\(\): expected input with 2 channels, got 3"):
+        ag.nn.Conv2d(2, 4, 3)(ag.zeros(1, 3, 5, 5))

@@ -60,3 +60,19 @@ def test_dropout_rejects_bad_probability():
         F.dropout(ag.ones(3), 1.5)
     with pytest.raises(RuntimeError, match=r"dropout2d\(\): expected 3-D"):
         F.dropout2d(ag.ones(3, 4), 0.5)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name,shape", [("Dropout", (8, 9)), ("Dropout1d", (8, 3, 4)),
+                                        ("Dropout2d", (8, 3, 4, 4)),
+                                        ("Dropout3d", (8, 3, 4, 4, 4)), ("AlphaDropout", (8, 9)),
+                                        ("FeatureAlphaDropout", (8, 3, 4))])
+def test_dropout_modules_repr_and_eval_mode(torch, name, shape):
+    tm, am = getattr(torch.nn, name)(0.2), getattr(ag.nn, name)(0.2)
+    assert repr(am) == repr(tm)
+    x = ag.randn(*shape)
+    assert am.eval()(x) is x
+    y = to_numpy(am.train()(x))
+    assert y.shape == shape and not np.array_equal(y, to_numpy(x))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        getattr(ag.nn, name)(-0.1)

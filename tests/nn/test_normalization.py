@@ -111,3 +111,57 @@ def test_normalization_errors():
         F.layer_norm(ag.zeros(2, 4), (5,))
     with pytest.raises(RuntimeError, match="divisible by num_groups"):
         F.group_norm(ag.zeros(2, 6, 3), 4)
+
+
+# ---- the modules ------------------------------------------------------------------------------
+@pytest.mark.parity
+@pytest.mark.parametrize("name,args,kwargs,shape", [
+    ("BatchNorm1d", (3,), {}, (4, 3)), ("BatchNorm1d", (3,), dict(momentum=None), (4, 3, 5)),
+    ("BatchNorm2d", (3,), dict(affine=False), (4, 3, 2, 2)),
+    ("BatchNorm2d", (3,), dict(bias=False), (4, 3, 2, 2)),
+    ("BatchNorm3d", (3,), dict(track_running_stats=False), (2, 3, 2, 2, 2)),
+    ("InstanceNorm1d", (3,), dict(affine=True, track_running_stats=True), (2, 3, 5)),
+    ("InstanceNorm2d", (3,), {}, (3, 4, 4)), ("LayerNorm", ((3, 4),), {}, (2, 3, 4)),
+    ("LayerNorm", (4,), dict(elementwise_affine=False), (2, 3, 4)),
+    ("LayerNorm", (4,), dict(bias=False), (2, 3, 4)), ("GroupNorm", (2, 4), {}, (2, 4, 3)),
+    ("GroupNorm", (2, 4), dict(bias=False), (2, 4, 3))],
+    ids=lambda v: str(v))
+def test_normalization_modules_train_and_eval_like_torch(torch, name, args, kwargs, shape):
+    """Three training steps (running statistics, num_batches_tracked) and one eval step."""
+    tm = getattr(torch.nn, name)(*args, **kwargs).double()
+    am = getattr(ag.nn, name)(*args, **kwargs).double()
+    assert repr(am) == repr(tm)
+    assert list(am.state_dict()) == list(tm.state_dict())
+    for step in range(4):
+        if step == 3:
+            tm.eval()
+            am.eval()
+        x = random_array(*shape, seed=step)
+        tx, ax = torch.tensor(x, requires_grad=True), ag.tensor(x, requires_grad=True)
+        ty, ay = tm(tx), am(ax)
+        _backward_both(torch, ty, ay, "cpu")
+        np.testing.assert_allclose(to_numpy(ax.grad), tx.grad.numpy(), **TOL)
+    for k, v in tm.state_dict().items():
+        np.testing.assert_allclose(to_numpy(am.state_dict()[k]), v.numpy(), **TOL, err_msg=k)
+    for p, q in zip(tm.parameters(), am.parameters(), strict=True):
+        np.testing.assert_allclose(to_numpy(q.grad), p.grad.numpy(), **TOL)
+
+
+def test_batch_norm_module_on_every_backend_matches_numpy(device):
+    """Training steps update the running statistics in place on every backend (Dask
+    included: the in-place updates are materialized, so no graph grows across steps)."""
+    mods = []
+    for dev in ("cpu", device):
+        m = ag.nn.BatchNorm2d(2).to(dev)
+        for step in range(3):
+            m(ag.tensor(random_array(3, 2, 2, 2, seed=step), dtype=ag.float32, device=dev))
+        mods.append(m)
+    for k, v in mods[0].state_dict().items():
+        np.testing.assert_allclose(to_numpy(mods[1].state_dict()[k]), to_numpy(v), rtol=1e-6)
+
+
+def test_normalization_module_errors():
+    with pytest.raises(ValueError, match=r"BatchNorm2d: expected 4D input \(got 3D input"):
+        ag.nn.BatchNorm2d(3)(ag.zeros(2, 3, 4))
+    with pytest.raises(ValueError, match="num_channels must be divisible by num_groups"):
+        ag.nn.GroupNorm(3, 4)

@@ -47,3 +47,19 @@ def test_pad_errors():
         F.pad(ag.zeros(1, 2, 3), (3, 0), "reflect")
     with pytest.raises(NotImplementedError, match="unsupported padding mode"):
         F.pad(ag.zeros(1, 2, 3), (1, 0), "mirror")
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name,args,shape", [
+    ("ZeroPad1d", (2,), (2, 3, 4)), ("ZeroPad2d", ((1, 0, 2, 1),), (2, 3, 4)),
+    ("ConstantPad2d", (1, 3.5), (1, 2, 3, 4)), ("ConstantPad3d", ((1, 0, 0, 1, 2, 0), 1.0),
+                                                 (1, 2, 3, 3, 3)),
+    ("ReflectionPad1d", (2,), (2, 3, 4)), ("ReflectionPad2d", ((1, 0, 2, 1),), (2, 3, 4)),
+    ("ReplicationPad2d", (2,), (1, 2, 3, 4)), ("ReplicationPad3d", (1,), (1, 2, 3, 3, 3)),
+    ("CircularPad1d", (1,), (2, 3, 4)), ("CircularPad2d", ((1, 0, 2, 1),), (1, 2, 3, 4))],
+    ids=lambda v: str(v))
+def test_padding_modules_match_torch(torch, name, args, shape):
+    tm, am = getattr(torch.nn, name)(*args), getattr(ag.nn, name)(*args)
+    assert repr(am) == repr(tm)
+    x = random_array(*shape)
+    np.testing.assert_array_equal(to_numpy(am(ag.tensor(x))), tm(torch.tensor(x)).numpy())

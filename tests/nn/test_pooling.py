@@ -116,3 +116,23 @@ def test_pooling_errors():
         F.max_pool2d(ag.zeros(4, 4), 2)
     with pytest.raises(RuntimeError, match="too small"):
         F.avg_pool2d(ag.zeros(1, 1, 1, 1), 2)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("MaxPool1d", (3, 2, 1), {}), ("MaxPool2d", (2,), {}),
+    ("MaxPool2d", (3,), dict(stride=2, padding=1, ceil_mode=True, return_indices=True)),
+    ("MaxPool3d", (2,), {}), ("AvgPool1d", (3,), {}), ("AvgPool2d", (3, 2, 1), {}),
+    ("AvgPool3d", (2,), dict(divisor_override=3)), ("AdaptiveAvgPool1d", (3,), {}),
+    ("AdaptiveAvgPool2d", ((3, None),), {}), ("AdaptiveAvgPool3d", (2,), {})],
+    ids=lambda v: str(v))
+def test_pooling_modules_match_torch(torch, name, args, kwargs):
+    tm, am = getattr(torch.nn, name)(*args, **kwargs), getattr(ag.nn, name)(*args, **kwargs)
+    assert repr(am) == repr(tm)
+    nd = int(name[-2])
+    x = random_array(2, 3, *([7, 6, 5][:nd]))
+    tout, aout = tm(torch.tensor(x)), am(ag.tensor(x))
+    if isinstance(tout, tuple):
+        np.testing.assert_array_equal(to_numpy(aout[1]), tout[1].numpy())
+        tout, aout = tout[0], aout[0]
+    np.testing.assert_allclose(to_numpy(aout), tout.numpy(), **TOL)

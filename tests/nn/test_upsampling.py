@@ -56,3 +56,17 @@ def test_interpolate_errors():
         F.interpolate(ag.zeros(1, 1, 4), size=3, align_corners=True)
     with pytest.raises(NotImplementedError, match="expects 4-D input"):
         F.interpolate(ag.zeros(1, 1, 4), size=3, mode="bilinear")
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name,kwargs", [
+    ("Upsample", dict(scale_factor=2)), ("Upsample", dict(size=(5, 3), mode="bilinear")),
+    ("Upsample", dict(scale_factor=(1.5, 2), mode="bilinear", align_corners=True)),
+    ("UpsamplingNearest2d", dict(size=5)), ("UpsamplingBilinear2d", dict(scale_factor=2))],
+    ids=lambda v: str(v))
+def test_upsampling_modules_match_torch(torch, name, kwargs):
+    tm, am = getattr(torch.nn, name)(**kwargs), getattr(ag.nn, name)(**kwargs)
+    assert repr(am) == repr(tm)
+    x = random_array(2, 3, 4, 3)
+    np.testing.assert_allclose(to_numpy(am(ag.tensor(x))), tm(torch.tensor(x)).numpy(),
+                               atol=1e-12)

@@ -16,6 +16,13 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 from .attention import MultiheadAttention
+from .conv import Conv1d, Conv2d, Conv3d
+from .pooling import *  # noqa: F403
+from .batchnorm import *  # noqa: F403
+from .normalization import GroupNorm, LayerNorm
+from .dropout import *  # noqa: F403
+from .padding import *  # noqa: F403
+from .upsampling import *  # noqa: F403
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and not isinstance(_v, _types.ModuleType)]
