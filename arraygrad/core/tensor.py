@@ -107,11 +107,18 @@ class Tensor:
         return vc
 
     def _bump(self) -> None:
+        """Moves the version counter after an in-place change; the views of the same base
+        re-derive their data (core/views.py)."""
         vc = self._vc
         if vc is None:
             self._vc = [1]
         else:
             vc[0] += 1
+            if len(vc) > 1:
+                from .views import refresh
+
+                v = self._view
+                refresh(self if v is None else v.base)
 
     def retain_grad(self) -> None:
         if not self._rg:

@@ -19,7 +19,7 @@ from .grad_mode import STATE
 from .graph import record
 from .tensor import Tensor, _wrap
 
-__all__ = ["ViewInfo", "make_view", "mark_multi_output", "write", "refresh", "rebound", "sync"]
+__all__ = ["ViewInfo", "make_view", "mark_multi_output", "write", "refresh", "sync"]
 
 # how a step writes a view's values back into its parent
 PAD, BIJ, EXPAND = 0, 1, 2
@@ -59,10 +59,10 @@ class ViewInfo:
     """What a view remembers: its root `base`, the `steps` from the base's array to its own, its
     `strides`/`offset` in the base (elements), PyTorch's creation `meta`, whether it is
     differentiable (`detach()` gives a view that is not), whether its array `aliased` the base's
-    buffer, and the base `version` its data was derived at."""
+    buffer, and the base `version` and array (`src`) its data was derived from."""
 
     __slots__ = ("base", "steps", "strides", "offset", "meta", "diff", "aliased", "version",
-                 "__weakref__")
+                 "src", "__weakref__")
 
 
 def contiguous_strides(shape) -> tuple:
@@ -152,16 +152,16 @@ def make_view(out: Tensor, x: Tensor, step: Step, strides, offset, diff: bool = 
     pv = x._view
     if pv is None:
         info.base, info.steps, info.meta = x, (step,), DEFAULT
-        info.aliased = x._dev.backend.aliases(out._data, x._data)
     else:
         info.base, info.steps, info.meta = pv.base, pv.steps + (step,), pv.meta
         if type(pv.meta) is tuple:  # a view of a multi-output piece: PyTorch names its own op
             info.meta = (MULTI_OUTPUT, None, 0)
-        info.aliased = pv.aliased and x._dev.backend.aliases(out._data, x._data)
         diff = diff and pv.diff
+    info.aliased = x._dev.backend.aliases(out._data, info.base._data)
     if info.meta == DEFAULT and not STATE.enabled:
         info.meta = NO_GRAD_MODE
     info.strides, info.offset, info.diff, info.version = strides, offset, diff, vc[0]
+    info.src = info.base._data
     out._view = info
     if len(vc) == 1:
         vc.append(weakref.WeakSet())
@@ -340,17 +340,14 @@ def write(self: Tensor, result: Tensor, op: str) -> None:
     base = info.base
     dev = self._dev
     b = dev.backend
-    if info.aliased and b.writable(self._data):
+    if writes_through(self):
         self._data[...] = result._data
-        in_place = True
     else:
         new = put(dev, base._data, info.steps, result._data, overlaps(self))
         if b.writable(base._data):
             base._data[...] = new
-            in_place = True
         else:  # lazy: no compute here (a Dask graph is persisted where a step ends, not per write)
             base._data = new
-            in_place = False
     if recorded and info.diff:
         old = _wrap(base._data, dev, base.grad_fn, base._oi)  # the base's history so far
         old._rg = base._rg
@@ -359,26 +356,42 @@ def write(self: Tensor, result: Tensor, op: str) -> None:
         base.grad_fn, base._oi, base._rg = t.grad_fn, 0, True
     elif recorded:  # a detached view: it takes the result's history, its base keeps its own
         self.grad_fn, self._oi, self._rg = result.grad_fn, result._oi, True
-    self._vc[0] += 1
-    refresh(base, in_place, recorded and info.diff)
+    base._bump()  # the shared version moves; every view re-derives its data
+    if recorded and info.diff:
+        refresh(base, True)
 
 
-def refresh(base: Tensor, in_place: bool, regen: bool) -> None:
-    """Every live view of base re-derives its data (unless it aliases a buffer written in place)
-    and, after a recorded write, its gradient function from base's new history."""
+def refresh(base: Tensor, regen: bool = False) -> None:
+    """Every live view of base re-derives its data (unless it still aliases base's buffer, which
+    was written in place) and, after a recorded write (regen), its gradient function from base's
+    new history. `Tensor._bump` calls it, so any code that changes a tensor and bumps its version
+    keeps the views right."""
     vc = base._vc
     if vc is None or len(vc) < 2:
         return
-    K = base._dev.K
     for u in list(vc[1]):
         info = u._view
         if info is None or info.base is not base:
             continue
-        if not (in_place and info.aliased):
-            u._data = replay(K, base._data, info.steps)
-        info.version = vc[0]
+        _derive(u, info, vc[0])
         if regen and info.diff and base._rg:
             _regenerate(u, base)
+
+
+def _derive(u: Tensor, info: ViewInfo, version: int) -> None:
+    base = info.base
+    if base._data is not info.src or (info.version != version and not info.aliased):
+        u._data = replay(base._dev.K, base._data, info.steps)
+        if base._data is not info.src:
+            info.src = base._data
+            info.aliased = base._dev.backend.aliases(u._data, base._data)
+    info.version = version
+
+
+def writes_through(t: Tensor) -> bool:
+    """Whether a write into view t's array lands in its base (the arrays share a buffer)."""
+    info = t._view
+    return info.aliased and info.base._data is info.src and t._dev.backend.writable(t._data)
 
 
 def has_views(t: Tensor) -> bool:
@@ -386,18 +399,7 @@ def has_views(t: Tensor) -> bool:
     return vc is not None and len(vc) > 1 and len(vc[1]) > 0
 
 
-def rebound(t: Tensor) -> None:
-    """Call after replacing base t's array (`t._data = ...`) outside the in-place ops, so that its
-    views follow."""
-    if t._view is not None:
-        raise RuntimeError("rebound(): expected a base tensor, got a view")
-    refresh(t, False, False)
-
-
 def sync(t: Tensor) -> None:
-    """t (a view) re-derived from its base if the base changed since (a safety net for writes that
-    bypassed `refresh`)."""
-    info = t._view
-    if info.version != t._vc[0]:
-        t._data = replay(t._dev.K, info.base._data, info.steps)
-        info.version = t._vc[0]
+    """t (a view) re-derived from its base if the base changed since (a safety net for code that
+    replaced the base's array without bumping its version)."""
+    _derive(t, t._view, t._vc[0])

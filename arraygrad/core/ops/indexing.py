@@ -18,7 +18,7 @@ from .. import dtypes as _dt
 from ..graph import record
 from ..grad_mode import STATE
 from ..tensor import Tensor
-from ..views import refresh
+from ..views import writes_through
 from ._common import method, unbroadcast
 from ._indices import _bounds, _index_data, _int_native, _lift, _positions, _put_flat, _value_for
 from ._slicing import _basic, _norm_slice, _unslice, _zeros
@@ -330,11 +330,9 @@ def _setitem(self: Tensor, key, value) -> None:
     v = _fit_value(_value_for(self, value, "setitem"), p.out_shape)
     view = self._view
     if not recording and not p.axes and self._dev.backend.writable(self._data) and (
-            view is None or view.aliased and not STATE.enabled):
+            view is None or writes_through(self) and not STATE.enabled):
         self._data[p.basic + (Ellipsis,)] = self._dev.xp.broadcast_to(v._data, p.out_shape)
         self._bump()
-        if len(self._vc) > 1:
-            refresh(self if view is None else view.base, True, False)
         return
     apply_inplace(self, lambda s: _index_put(s, p, v, False), "setitem")
 

@@ -75,22 +75,19 @@ def _write(self: Tensor, result: Tensor, op: str) -> Tensor:
         return self
     b = self._dev.backend
     shared = V.has_views(self)
-    in_place = False
     if result.grad_fn is not None:
         if shared and b.writable(self._data):  # views alias this buffer: write into it
             self._data[...] = result._data
-            in_place = True
         else:
             self._data = b.materialize(result._data)
         self.grad_fn, self._oi, self._rg = result.grad_fn, result._oi, True
     elif b.writable(self._data):
         self._data[...] = result._data
-        in_place = True
     else:
         self._data = b.materialize(result._data)
-    self._bump()
-    if shared:
-        V.refresh(self, in_place, result.grad_fn is not None)
+    self._bump()  # views re-derive their data
+    if shared and result.grad_fn is not None:
+        V.refresh(self, True)
     return self
 
 
@@ -115,7 +112,7 @@ def _arith(opname: str, out_of_place, iop):
         ot = isinstance(other, Tensor)
         v = self._view
         if (not STATE.enabled or (v is None and not (self._rg or (ot and other._rg)))) and (
-                v is None or v.aliased and self._dev.backend.writable(self._data)):
+                v is None or V.writes_through(self)):
             d = self._data
             kind = self._dev.to_ag[d.dtype].kind
             if ot:
@@ -145,13 +142,9 @@ def _arith(opname: str, out_of_place, iop):
             b = self._dev.backend
             if b.writable(d):
                 iop(d, o)
-                in_place = True
             else:
                 self._data = b.materialize(out_of_place(d, o))
-                in_place = False
             self._bump()
-            if len(self._vc) > 1:
-                V.refresh(self if v is None else v.base, in_place, False)
             return self
         return apply_inplace(self, lambda s: getattr(E, opname[:-1])(s, other), opname)
     fn.__name__ = opname
