@@ -37,6 +37,7 @@ from .core.ops import inplace as _inplace  # noqa: F401  (attaches the in-place 
 from . import autograd, cuda  # noqa: E402
 from . import data, utils  # noqa: E402
 from . import nn  # noqa: E402
+from . import optim  # noqa: E402
 from .nn.functional._activation import log_softmax, softmax  # noqa: E402
 
 __version__ = "0.1.0"
