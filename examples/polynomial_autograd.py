@@ -1,21 +1,20 @@
-"""PyTorch: Tensors and autograd — the seed tutorial's second program, ported to arraygrad.
+"""Fit a cubic polynomial to sin(x), letting autograd compute the gradients.
 
-Fits y = a + b x + c x^2 + d x^3 to sin(x) on [-pi, pi]; autograd computes the gradients of the
-weights (requires_grad=True, loss.backward()) and the update runs under no_grad, as in PyTorch's
-"Learning PyTorch with Examples". Run: python examples/polynomial_autograd.py [--device dask]
+The second program of PyTorch's tutorial "Learning PyTorch with Examples": the weights of
+y = a + b x + c x^2 + d x^3 are tensors with requires_grad=True, loss.backward() fills their
+.grad, and the gradient-descent update runs under no_grad. Prints the loss every 100 steps and the
+fitted polynomial. Run: python examples/polynomial_autograd.py [--device dask]
 """
 
-import argparse
 import math
 
+import _cli
 import arraygrad
 
 
 def main(argv=None):
     """Runs the tutorial's loop; returns {"losses": {step: loss}, "coefficients": (a, b, c, d)}."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu", help="arraygrad device: cpu, dask, cuda ...")
-    parser.add_argument("--steps", type=int, default=2000, help="gradient-descent steps")
+    parser = _cli.parser(__doc__, steps=2000, steps_help="gradient-descent steps")
     args = parser.parse_args(argv)
 
     dtype = arraygrad.float

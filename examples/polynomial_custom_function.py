@@ -1,13 +1,14 @@
-"""PyTorch: Defining new autograd functions — the seed tutorial's third program, in arraygrad.
+"""Fit y = a + b P3(c + d x) to sin(x) with a hand-written autograd Function.
 
-Fits y = a + b P3(c + d x) to sin(x) on [-pi, pi], where P3 is the Legendre polynomial of degree
-three written as an autograd Function with its own forward and backward, as in PyTorch's
-"Learning PyTorch with Examples". Run: python examples/polynomial_custom_function.py
+The third program of PyTorch's tutorial "Learning PyTorch with Examples": P3, the Legendre
+polynomial of degree three, is an autograd Function with its own forward and backward, and
+gradient descent fits the four weights to sin(x) on [-pi, pi]. Prints the loss every 100 steps
+and the fitted function. Run: python examples/polynomial_custom_function.py [--device dask]
 """
 
-import argparse
 import math
 
+import _cli
 import arraygrad
 
 
@@ -42,9 +43,7 @@ class LegendrePolynomial3(arraygrad.autograd.Function):
 
 def main(argv=None):
     """Runs the tutorial's loop; returns {"losses": {step: loss}, "coefficients": (a, b, c, d)}."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu", help="arraygrad device: cpu, dask, cuda ...")
-    parser.add_argument("--steps", type=int, default=2000, help="gradient-descent steps")
+    parser = _cli.parser(__doc__, steps=2000, steps_help="gradient-descent steps")
     args = parser.parse_args(argv)
 
     dtype = arraygrad.float

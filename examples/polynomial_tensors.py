@@ -1,21 +1,20 @@
-"""PyTorch: Tensors — the seed tutorial's first program, ported to arraygrad.
+"""Fit a cubic polynomial to sin(x) with tensors, computing every gradient by hand.
 
-Fits y = a + b x + c x^2 + d x^3 to sin(x) on [-pi, pi] with the forward pass, the backward pass
-and the gradient-descent update all written by hand on tensors (no autograd), as in PyTorch's
-"Learning PyTorch with Examples". Run: python examples/polynomial_tensors.py [--device dask]
+The first program of PyTorch's tutorial "Learning PyTorch with Examples": y = a + b x + c x^2 +
+d x^3 is fitted to sin(x) on [-pi, pi] by gradient descent, with the forward pass, the gradients
+and the update all written out on tensors (no autograd). Prints the loss every 100 steps and the
+fitted polynomial. Run: python examples/polynomial_tensors.py [--device dask]
 """
 
-import argparse
 import math
 
+import _cli
 import arraygrad
 
 
 def main(argv=None):
     """Runs the tutorial's loop; returns {"losses": {step: loss}, "coefficients": (a, b, c, d)}."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu", help="arraygrad device: cpu, dask, cuda ...")
-    parser.add_argument("--steps", type=int, default=2000, help="gradient-descent steps")
+    parser = _cli.parser(__doc__, steps=2000, steps_help="gradient-descent steps")
     args = parser.parse_args(argv)
 
     dtype = arraygrad.float
