@@ -40,4 +40,8 @@ from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from .nn.functional._activation import log_softmax, softmax  # noqa: E402
 
+from .core import _docs  # noqa: E402
+
+_docs.attach(__import__(__name__), Tensor)
+
 __version__ = "0.1.0"

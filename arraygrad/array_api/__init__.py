@@ -73,3 +73,7 @@ __all__ = [
     "all", "any", "diff", "matmul", "matrix_transpose", "tensordot", "vecdot", "take",
     "take_along_axis",
 ]
+
+from . import _docs  # noqa: E402
+
+_docs.attach(__import__(__name__, fromlist=['_']))

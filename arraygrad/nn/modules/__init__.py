@@ -12,6 +12,7 @@ from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
 from .activation import *  # noqa: F403
 from .loss import *  # noqa: F403
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .distance import CosineSimilarity, PairwiseDistance
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
