@@ -1,6 +1,7 @@
 """The `arraygrad` command. `arraygrad conformance --backend NAME` runs the conformance suite on a
 backend (built in, registered by entry point, or any array-API namespace given with --namespace)
-and prints the feature × device matrix; it exits 1 on an unexpected failure."""
+and prints the feature × device matrix; it exits 1 on an unexpected failure. `arraygrad quickstart`
+runs the Learn-the-Basics training workflow (arraygrad/quickstart.py)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,32 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-snippets", action="store_true",
                    help="leave the reproduction snippets out of the printed report")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    q = sub.add_parser(
+        "quickstart", help="train the Learn-the-Basics model (offline: scikit-learn's digits)",
+        description="PyTorch's Learn-the-Basics workflow on arraygrad: train and test loops, "
+                    "per-epoch accuracy and loss, ag.save and load, predictions, a plot.")
+    q.add_argument("--dataset", choices=["digits", "fashion-mnist"], default="digits",
+                   help="digits (offline, scikit-learn's 8x8 images; default) or fashion-mnist "
+                        "(28x28, the tutorial's settings)")
+    q.add_argument("--device", default="cpu", help="device string (cpu, dask, cuda, ...)")
+    q.add_argument("--epochs", type=int, metavar="N", help="epochs (default: 10)")
+    q.add_argument("--root", default="data", help="where FashionMNIST's files are (or go)")
+    q.add_argument("--download", action="store_true", help="download FashionMNIST if missing")
+    q.add_argument("--out", default=".", metavar="DIR",
+                   help="where model.pth and quickstart.png are written (default: .)")
+    q.add_argument("--no-plot", action="store_true", help="skip the learning-curve plot")
+    q.add_argument("-q", "--quiet", action="store_true", help="print only the final accuracy")
     return p
+
+
+def _quickstart(args) -> int:
+    from .quickstart import run
+
+    r = run(args.dataset, device=args.device, epochs=args.epochs, root=args.root,
+            download=args.download, out=args.out, plot=not args.no_plot, quiet=args.quiet)
+    if args.quiet and r["accuracy"] is not None:
+        print(f"test accuracy {100 * r['accuracy']:.1f}%")
+    return 0
 
 
 def _backends(args) -> list[str]:
@@ -97,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "conformance":
         return _conformance(args)
+    if args.command == "quickstart":
+        return _quickstart(args)
     return 2  # pragma: no cover  (argparse rejects unknown commands)
 
 
