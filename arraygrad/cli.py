@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import time
 
 __all__ = ["main"]
 
@@ -68,26 +70,75 @@ def _quickstart(args) -> int:
     return 0
 
 
+class _UsageError(Exception):
+    """A mistake in the command line: printed as one line, exit status 2."""
+
+
+def _import_namespace(modname: str):
+    """The module, found as `python -m` would: the current directory first."""
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        return importlib.import_module(modname)
+    except ImportError as e:
+        raise _UsageError(f"cannot import namespace {modname!r} ({e})") from e
+
+
 def _backends(args) -> list[str]:
     from . import backends
 
     names = list(args.backend or [])
     if args.namespace:
         if len(names) > 1:
-            raise SystemExit("arraygrad conformance: --namespace takes at most one --backend "
-                             "(the name to register it under)")
+            raise _UsageError("--namespace takes at most one --backend (the name to register "
+                              "it under)")
         name = names[0] if names else args.namespace.replace(".", "_")
-        try:
-            module = importlib.import_module(args.namespace)
-        except ImportError as e:
-            raise SystemExit(f"arraygrad conformance: cannot import namespace "
-                             f"{args.namespace!r} ({e})") from e
+        module = _import_namespace(args.namespace)
+        if backends.known(name):
+            # a built-in or registered backend of that name: keep its adapter (it knows the
+            # library's devices and fast kernels) when it wraps this very namespace
+            try:
+                same = backends.get(name).xp is module
+            except backends.BackendUnavailable:
+                same = False
+            if not same:
+                raise _UsageError(f"{name!r} is already the name of a backend that wraps another "
+                                  f"namespace; pass --backend OTHERNAME to register "
+                                  f"{args.namespace} under another name")
+            return [name]
         backends.register(name, module)
         return [name]
     if not names:
-        raise SystemExit("arraygrad conformance: give --backend NAME (available here: "
-                         f"{', '.join(backends.available())}) or --namespace MODULE")
+        raise _UsageError("give --backend NAME (available here: "
+                          f"{', '.join(backends.available())}) or --namespace MODULE")
     return names
+
+
+class _Progress:
+    """Per device and feature: entries done out of the table's, and seconds since the start
+    (rewritten in place on a terminal, a line per feature and every 10% elsewhere)."""
+
+    def __init__(self, totals: dict):
+        self.totals, self.done, self.t0 = totals, {}, time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self.last = None
+
+    def __call__(self, dev, entry):
+        key = (dev, entry.feature)
+        k = self.done[key] = self.done.get(key, 0) + 1
+        n = self.totals.get(entry.feature, k)
+        msg = (f"{entry.feature} on {dev}: {k}/{n} entries, "
+               f"{time.perf_counter() - self.t0:.0f} s elapsed")
+        if self.tty:
+            end = "\n" if self.last not in (None, key) else ""
+            print(end + "\r" + msg.ljust(70), end="", file=sys.stderr, flush=True)
+        elif key != self.last or k == n or k % max(1, n // 10) == 0:
+            print(msg, file=sys.stderr, flush=True)
+        self.last = key
+
+    def close(self):
+        if self.tty and self.last is not None:
+            print(file=sys.stderr, flush=True)
 
 
 def _conformance(args) -> int:
@@ -100,19 +151,19 @@ def _conformance(args) -> int:
     names = _backends(args)
     progress = None
     if not args.quiet:
-        seen = set()
-
-        def progress(dev, entry):
-            if (dev, entry.feature) not in seen:
-                seen.add((dev, entry.feature))
-                print(f"running {entry.feature} on {dev} ...", file=sys.stderr, flush=True)
+        totals: dict = {}
+        for e in conformance.entries(args.feature, args.op):
+            totals[e.feature] = totals.get(e.feature, 0) + 1
+        progress = _Progress(totals)
     try:
         rep = conformance.run(names, features=args.feature, ops=args.op,
                               max_examples=args.max_examples, expectations_path=args.expectations,
                               progress=progress)
     except backends.BackendUnavailable as e:
-        print(f"arraygrad conformance: {e}", file=sys.stderr)
-        return 2
+        raise _UsageError(str(e)) from e
+    finally:
+        if progress is not None:
+            progress.close()
     print(rep.format(snippets=not args.no_snippets))
     if args.json:
         rep.write_json(args.json)
@@ -120,12 +171,21 @@ def _conformance(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs a subcommand; any error reaches the user as one line and exit status 2."""
     args = _parser().parse_args(argv)
-    if args.command == "conformance":
-        return _conformance(args)
-    if args.command == "quickstart":
-        return _quickstart(args)
-    return 2  # pragma: no cover  (argparse rejects unknown commands)
+    run = {"conformance": _conformance, "quickstart": _quickstart}[args.command]
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print(f"arraygrad {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except _UsageError as e:
+        print(f"arraygrad {args.command}: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001  (a traceback helps nobody running the command)
+        msg = " ".join(str(e).split()) or "(no message)"
+        print(f"arraygrad {args.command}: {type(e).__name__}: {msg}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -133,6 +133,13 @@ class Report:
                  for r in rows]
         lines.insert(1, "-+-".join("-" * w for w in widths))
         out = ["arraygrad conformance matrix (cases: one check of one op for one dtype)", *lines]
+        totals = {d: sum(sum(m[f][d].values()) for f in m) for d in self.devices}
+        if len(set(totals.values())) > 1:
+            out += ["", "Case counts differ between columns: the numpy backend is the reference, "
+                        "so it runs no cross_backend checks; a device runs only the dtypes it "
+                        "supports (no float64 on some); and an expectation file's [suite] may "
+                        "limit samples or use one-projection gradient checks (see "
+                        "docs/conformance.md)."]
         fails = self.unexpected
         if fails:
             out += ["", f"Unexpected failures ({len(fails)}):"]

@@ -85,3 +85,51 @@ def test_backend_from_an_entry_point_runs_by_name(tmp_path, monkeypatch, capsys)
     monkeypatch.setattr(backends, "_entry_points_read", False)
     assert cli.main(["conformance", "--backend", "fakelib", *_FEW]) == 0
     assert "fakelib" in capsys.readouterr().out
+
+
+def test_namespace_of_a_builtin_backend_keeps_its_adapter(capsys):
+    """`--namespace array_api_strict` (the example in --help) runs the built-in adapter, with
+    its devices, instead of swapping in a generic one."""
+    assert cli.main(["conformance", "--namespace", "array_api_strict", *_FEW]) == 0
+    assert "array_api_strict:device1" in capsys.readouterr().out
+    assert type(backends.get("array_api_strict")).__name__ != "Backend"
+
+
+def test_namespace_under_a_taken_name_exits_2_in_one_line(capsys):
+    argv = ["conformance", "--namespace", "array_api_compat.numpy", "--backend", "dask", "-q"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "already the name of a backend" in err and len(err.strip().splitlines()) == 1
+
+
+def test_namespace_is_found_in_the_current_directory(tmp_path, monkeypatch, capsys):
+    (tmp_path / "mylib_here.py").write_text("from array_api_compat.numpy import *  # noqa\n"
+                                            "from array_api_compat.numpy import "
+                                            "__array_namespace_info__  # noqa\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [p for p in __import__("sys").path if p not in ("", ".")])
+    assert cli.main(["conformance", "--namespace", "mylib_here", "--op", "exp", "--feature",
+                     "ops", "--max-examples", "1", "-q"]) == 0
+    assert "mylib_here" in capsys.readouterr().out
+
+
+def test_an_error_inside_a_run_exits_2_with_one_line(monkeypatch, capsys):
+    def boom(*a, **k):
+        raise ValueError("the table\nis broken")
+
+    monkeypatch.setattr(conformance, "run", boom)
+    assert cli.main(["conformance", "--backend", "numpy", "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "arraygrad conformance: ValueError: the table is broken"
+
+
+def test_progress_counts_entries_with_elapsed_time(capsys):
+    assert cli.main(["conformance", "--backend", "numpy", "--op", "exp", "--op", "sin",
+                     "--feature", "ops", "--max-examples", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "ops on cpu: 2/2 entries" in err and "s elapsed" in err
+
+
+def test_matrix_explains_why_case_counts_differ(capsys):
+    assert cli.main(["conformance", "--backend", "numpy", "--backend", "dask", *_FEW]) == 0
+    assert "Case counts differ between columns" in capsys.readouterr().out
