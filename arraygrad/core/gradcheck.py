@@ -2,7 +2,14 @@
 as PyTorch's. The numerical Jacobian uses array-API operations only (a one-hot perturbation from
 `arange(n) == k` and `where`), so it runs on every backend; `fast_mode=True` checks one random
 projection vᵀJu instead of the whole Jacobian (two evaluations per input: what lazy backends
-such as Dask need)."""
+such as Dask need).
+
+Complex inputs and outputs are checked as PyTorch's gradcheck does: a complex number is its real
+and imaginary parts. Input z = x + iy is perturbed along x and along y; output w is seen through
+Re(w) and Im(w), whose gradients are backward with grad_output 1 and 1j. PyTorch's convention
+(the conjugate Wirtinger derivative) makes backward(v) return dL/dx + i dL/dy for the real
+L = sum(Re(conj(v) * w)), so each part compares with one real Jacobian.
+"""
 
 from __future__ import annotations
 
@@ -71,8 +78,13 @@ def _check_inputs(inputs) -> list:
     return diff
 
 
-def _numerical_jacobian(func, inputs, i: int, out_devs: list, eps: float) -> list:
-    """d(output j)/d(input i) for every output j, by central differences: (m_j, n_i) arrays."""
+def _is_complex(t) -> bool:
+    return t.dtype.kind == _dt._COMPLEX
+
+
+def _numerical_jacobian(func, inputs, i: int, out_devs: list, eps) -> list:
+    """d(output j)/d(input i) for every output j, by central differences: (m_j, n_i) arrays
+    (eps may be imaginary: the derivative along the imaginary parts of a complex input)."""
     x = inputs[i]
     xp, dev = x._dev.xp, x._dev
     shape = tuple(x._data.shape)
@@ -87,7 +99,7 @@ def _numerical_jacobian(func, inputs, i: int, out_devs: list, eps: float) -> lis
         fm = _eval(func, inputs, i, xp.reshape(xp.where(e, flat - eps, flat), shape))
         for j in range(n_out):
             if fp[j] is not None:
-                cols[j].append((fp[j] - fm[j]) / (2 * eps))
+                cols[j].append((fp[j] - fm[j]) / (2 * abs(eps)))
     out = []
     for j in range(n_out):
         if not cols[j]:
@@ -97,16 +109,18 @@ def _numerical_jacobian(func, inputs, i: int, out_devs: list, eps: float) -> lis
     return out
 
 
-def _analytical_rows(outs, diff_ts, j: int, nondet: list):
-    """Rows of d(output j)/d(inputs) by one backward per output element, each run twice to check
-    that backward is reentrant (deterministic). Returns one (m_j, n_i) array per input."""
+def _analytical_rows(outs, diff_ts, j: int, nondet: list, scale=1):
+    """Rows of d(output j)/d(inputs) by one backward per output element (grad_output `scale`
+    there), each run twice to check that backward is reentrant (deterministic). Returns one
+    (m_j, n_i) array per input."""
     o = outs[j]
     dev, xp = o._dev, o._dev.xp
     m = o.numel()
     per = [[] for _ in diff_ts]
     idx = xp.arange(m, device=dev.native)
     for r in range(m):
-        go = _wrap(xp.reshape(xp.astype(idx == r, o._data.dtype), tuple(o._data.shape)), dev)
+        go = xp.reshape(xp.astype(idx == r, o._data.dtype), tuple(o._data.shape))
+        go = _wrap(go * scale if scale != 1 else go, dev)
         g1 = _vjp(o, diff_ts, go)
         g2 = _vjp(o, diff_ts, go)
         for p, a, b in zip(per, g1, g2, strict=False):
@@ -188,11 +202,36 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     return ok
 
 
+def _real_parts(xp, a, complex_: bool) -> list:
+    """[Re a, Im a] for a complex array, [a] for a real one."""
+    return [xp.real(a), xp.imag(a)] if complex_ else [a]
+
+
+def _real_numerical(xp, cols: list, out_complex: bool):
+    """The real Jacobian of (Re w, Im w) (rows) by (x, y) (columns) from d w/dx and d w/dy."""
+    if any(c is None for c in cols):
+        return None
+    rows = [xp.concat([_real_parts(xp, c, out_complex)[p] for c in cols], axis=1)
+            for p in range(2 if out_complex else 1)]
+    return xp.concat(rows, axis=0) if len(rows) > 1 else rows[0]
+
+
+def _real_analytical(xp, per_part: list, in_complex: bool):
+    """The same real Jacobian from backward rows with grad_output 1 (and 1j for complex w):
+    the real part of a gradient is d/dx, the imaginary part d/dy."""
+    rows = [xp.concat(_real_parts(xp, a, in_complex), axis=1) if in_complex else a
+            for a in per_part]
+    return xp.concat(rows, axis=0) if len(rows) > 1 else rows[0]
+
+
 def _slow_check(func, inputs, diff, outs, eps, atol, rtol, nondet_tol, raise_exception,
                 check_grad_dtypes) -> bool:
     diff_ts = [inputs[i] for i in diff]
     out_devs = [o._dev if isinstance(o, Tensor) else None for o in outs]
-    numerical = {i: _numerical_jacobian(func, inputs, i, out_devs, eps) for i in diff}
+    numerical = {}
+    for i in diff:
+        steps = (eps, eps * 1j) if _is_complex(inputs[i]) else (eps,)
+        numerical[i] = [_numerical_jacobian(func, inputs, i, out_devs, s) for s in steps]
     for j, o in enumerate(outs):
         if not isinstance(o, Tensor) or o.dtype.kind < _dt._FLOAT:
             continue
@@ -204,14 +243,26 @@ def _slow_check(func, inputs, diff, outs, eps, atol, rtol, nondet_tol, raise_exc
                     return _fail(f"Gradient has dtype mismatch: the gradient of an input of dtype "
                                  f"{t.dtype} has dtype {g.dtype}", raise_exception)
         nondet: list = []
-        analytical = _analytical_rows(outs, diff_ts, j, nondet)
-        for i, a in zip(diff, analytical, strict=False):
-            n = numerical[i][j]
-            xp = o._dev.xp
+        xp = o._dev.xp
+        out_c = _is_complex(o)
+        parts = [_analytical_rows(outs, diff_ts, j, nondet, s)
+                 for s in ((1, 1j) if out_c else (1,))]
+        for k, i in enumerate(diff):
+            in_c = _is_complex(inputs[i])
+            n = _real_numerical(xp, [cols[j] for cols in numerical[i]], out_c)
             if n is None:
                 continue
+            a = _real_analytical(xp, [p[k] for p in parts], in_c)
             if bool(xp.any(_mismatch(a, n, atol, rtol, xp))):
-                msg = _describe(a, n, atol, rtol, xp, inputs[i].shape, o.shape, i, j)
+                in_shape, out_shape = tuple(inputs[i].shape), tuple(o.shape)
+                if in_c:  # columns: real parts, then imaginary parts
+                    in_shape = (2,) + in_shape
+                if out_c:
+                    out_shape = (2,) + out_shape
+                msg = _describe(a, n, atol, rtol, xp, in_shape, out_shape, i, j)
+                if in_c or out_c:
+                    msg += (" A complex input's index starts with 0 (real part) or 1 (imaginary "
+                            "part); a complex output's with 0 (Re) or 1 (Im).")
                 if a.shape[0] * a.shape[1] <= 400:
                     msg += (f"\nnumerical:{_wrap(n, o._dev)!r}\nanalytical:{_wrap(a, o._dev)!r}")
                 return _fail(msg, raise_exception)
@@ -237,7 +288,7 @@ def _fast_check(func, inputs, diff, outs, eps, atol, rtol, nondet_tol, raise_exc
         x = inputs[i]
         u = randn(tuple(x.shape), generator=gen, dtype=x.dtype, device=x._dev)._data
         xp = x._dev.xp
-        norm = xp.sqrt(xp.sum(u * u))
+        norm = xp.sqrt(xp.sum(xp.real(u * _conj(xp, u)) if _is_complex(x) else u * u))
         us[i] = u / norm if x.numel() else u
     diff_ts = [inputs[i] for i in diff]
     for j, o in enumerate(outs):
@@ -253,9 +304,14 @@ def _fast_check(func, inputs, diff, outs, eps, atol, rtol, nondet_tol, raise_exc
             u = us[i]
             fp = _eval(func, inputs, i, x._data + eps * u)[j]
             fm = _eval(func, inputs, i, x._data - eps * u)[j]
-            n = xp.sum(vflat * (fp - fm)) / (2 * eps)
             uflat = x._dev.xp.reshape(u, (-1,))
-            a = xp.sum(a1 * uflat)
+            # d/dt sum(Re(conj(v) w(z + t u))) numerically, and Re(sum(conj(grad) u))
+            # analytically (plain dot products for real tensors)
+            n = xp.sum(_conj(xp, vflat) * (fp - fm)) / (2 * eps)
+            a = xp.sum(_conj(xp, a1) * uflat)
+            a2 = xp.sum(_conj(xp, a2) * uflat)
+            if _is_complex(o) or _is_complex(x):
+                n, a, a2 = xp.real(n), xp.real(a), xp.real(a2)
             if bool(_mismatch(a, n, atol, rtol, xp)):
                 msg = (f"Jacobian mismatch for output {j} with respect to input {i} (fast mode: "
                        f"the projection vᵀJu with random u and v) is {float(n)!r} numerically but "
@@ -266,12 +322,16 @@ def _fast_check(func, inputs, diff, outs, eps, atol, rtol, nondet_tol, raise_exc
                 except GradcheckError as e:
                     msg += "\nIn slow mode: " + str(e)
                 return _fail(msg, raise_exception)
-            if bool(xp.abs(a - xp.sum(a2 * uflat)) > nondet_tol):
+            if bool(xp.abs(a - a2) > nondet_tol):
                 return _fail("Backward is not reentrant, i.e., running backward with same input "
                              "and grad_output multiple times gives different values, although "
                              "analytical gradient matches numerical gradient. The tolerance for "
                              f"nondeterminism was {nondet_tol}.", raise_exception)
     return True
+
+
+def _conj(xp, a):
+    return xp.conj(a) if xp.isdtype(a.dtype, "complex floating") else a
 
 
 def _check_undefined(outs, diff_ts, raise_exception: bool) -> bool:

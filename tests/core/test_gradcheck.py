@@ -165,3 +165,59 @@ def test_parity_gradcheck_verdicts_match_torch(torch):
         tx = torch.tensor([0.3, -0.8], dtype=torch.float64, requires_grad=True)
         assert gradcheck(make(ag), (x,), raise_exception=False) is expected
         assert torch.autograd.gradcheck(make(torch), (tx,), raise_exception=False) is expected
+
+
+# ---- complex inputs and outputs (perturbing real and imaginary parts, as PyTorch) -------------
+def _z(device, values=(0.3 + 1.0j, -0.8 + 0.2j, 1.1 - 0.5j)):
+    return ag.tensor(list(values), dtype=ag.complex128, device=device, requires_grad=True)
+
+
+class NoConjMul(Function):
+    """z * w with the holomorphic derivative not conjugated (g * w instead of g * conj(w)): right
+    for real inputs, wrong under PyTorch's complex convention."""
+
+    @staticmethod
+    def forward(ctx, z, w):
+        ctx.save_for_backward(z, w)
+        return z * w
+
+    @staticmethod
+    def backward(ctx, g):
+        z, w = ctx.saved_tensors
+        return g * w.detach(), g * z.detach()
+
+
+def test_gradcheck_passes_correct_complex_gradients(device):
+    w = _z(device, (0.5 - 0.2j, 1.5 + 0.7j, -0.3 - 1.2j))
+    assert gradcheck(lambda a, b: (a * b).exp(), (_z(device), w), fast_mode=_fast(device))
+    assert gradcheck(lambda a: a.abs(), (_z(device),), fast_mode=_fast(device))  # real output
+
+
+def test_gradcheck_catches_an_unconjugated_complex_gradient(eager_device):
+    w = _z(eager_device, (0.5 - 0.2j, 1.5 + 0.7j, -0.3 - 1.2j))
+    for fast in (False, True):
+        with pytest.raises(GradcheckError, match="input 0"):
+            gradcheck(NoConjMul.apply, (_z(eager_device), w), fast_mode=fast)
+
+
+def test_gradcheck_complex_output_of_a_real_input(eager_device):
+    x = _x(eager_device)
+    assert gradcheck(lambda t: t * (1.0 - 2.0j), (x,))
+
+
+def test_gradcheck_complex_error_names_the_part():
+    w = _z("cpu", (0.5 - 0.2j, 1.5 + 0.7j, -0.3 - 1.2j))
+    with pytest.raises(GradcheckError, match="real part"):
+        gradcheck(NoConjMul.apply, (_z("cpu"), w))
+
+
+@pytest.mark.parity
+def test_parity_complex_gradcheck_verdicts_match_torch(torch):
+    vals = [0.3 + 1.0j, -0.8 + 0.2j]
+    ok = lambda lib: (lambda t: (t * t.sin()).sum())  # noqa: E731
+    bad = lambda lib: (lambda t: t * 2.0 + t.detach() ** 2)  # noqa: E731
+    for make, expected in ((ok, True), (bad, False)):
+        z = ag.tensor(vals, dtype=ag.complex128, requires_grad=True)
+        tz = torch.tensor(vals, dtype=torch.complex128, requires_grad=True)
+        assert gradcheck(make(ag), (z,), raise_exception=False) is expected
+        assert torch.autograd.gradcheck(make(torch), (tz,), raise_exception=False) is expected

@@ -13,6 +13,7 @@ from ..graph import record
 from ..grad_mode import STATE
 from ..tensor import Tensor, _wrap
 from ._common import binary_operands, devices_differ, method, scalar_for, unbroadcast
+from .complex import no_complex_grad
 
 __all__ = [
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
@@ -316,6 +317,7 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """min(max(input, min), max) with numbers or tensors as bounds (either may be None); the
     gradient is 1 where min <= input <= max (bounds included, as PyTorch) and 0 elsewhere."""
     x = _tensor_arg("clamp", input)
+    no_complex_grad("clamp", x)
     if min is None and max is None:
         raise RuntimeError("clamp(): At least one of 'min' or 'max' must not be None")
     from .elementwise import _cast

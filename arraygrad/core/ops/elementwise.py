@@ -6,12 +6,14 @@ functions, so they run on raw arrays (normal backward) and on Tensors (create_gr
 
 from __future__ import annotations
 
+import cmath
 import math
 
 from .. import dtypes as _dt
 from ..graph import OUT, record
 from ..tensor import Tensor
 from ._common import binary_operands, method, unbroadcast
+from .complex import holomorphic, is_complex, no_complex_grad
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -36,6 +38,8 @@ def _cast(t: Tensor, d: _dt.dtype, op: str = "") -> Tensor:
     out = dev.xp.astype(x, nd)
     if d.kind < _dt._FLOAT:
         return record(dev, out, "ToCopyBackward0", None, ())
+    if d.kind == _dt._COMPLEX and dev.to_ag[x.dtype].kind < _dt._COMPLEX:
+        return record(dev, out, "ToCopyBackward0", _cast_to_complex_bw, (t,), (), x.dtype)
     return record(dev, out, "ToCopyBackward0", _cast_bw, (t,), (), x.dtype)
 
 
@@ -43,6 +47,11 @@ def _cast_bw(K, n, s, g):
     if hasattr(g, "_data"):  # create_graph: cast back differentiably
         return (_cast(g, n.dev.to_ag[n.ctx]),)
     return (K.astype(g, n.ctx),)
+
+
+def _cast_to_complex_bw(K, n, s, g):
+    # a real input promoted to complex gets the real part of the gradient (dL/dx), as PyTorch
+    return _cast_bw(K, n, s, K.real(g))
 
 
 # ---- binary arithmetic ---------------------------------------------------------------------------
@@ -132,17 +141,23 @@ def _mul_scalar_bw(K, n, s, g):
     return (g * n.ctx,)
 
 
+_mul_bw_c, _mul_scalar_bw_c = holomorphic(_mul_bw), holomorphic(_mul_scalar_bw)
+
+
 def mul(input, other) -> Tensor:
     dev, a, b = binary_operands("mul", input, other)
     if _is_bool(a) and _is_bool(b):
         return _bool_arith(dev, a, b, dev.xp.logical_and, "mul")
     if type(b) in _SCALARS:
-        return record(dev, a._data * b, "MulBackward0", _mul_scalar_bw, (a,), (), b)
+        return record(dev, a._data * b, "MulBackward0",
+                      _mul_scalar_bw_c if is_complex(a) else _mul_scalar_bw, (a,), (), b)
     if type(a) in _SCALARS:
-        return record(dev, a * b._data, "MulBackward0", _mul_scalar_bw, (b,), (), a)
+        return record(dev, a * b._data, "MulBackward0",
+                      _mul_scalar_bw_c if is_complex(b) else _mul_scalar_bw, (b,), (), a)
     _check_shapes("mul", a, b)
-    return record(dev, a._data * b._data, "MulBackward0", _mul_bw, (a, b),
-                  (a if b._rg else None, b if a._rg else None), (a._data.shape, b._data.shape))
+    return record(dev, a._data * b._data, "MulBackward0", _mul_bw_c if is_complex(a) else _mul_bw,
+                  (a, b), (a if b._rg else None, b if a._rg else None),
+                  (a._data.shape, b._data.shape))
 
 
 def _to_float(x, op):
@@ -168,6 +183,10 @@ def _rdiv_scalar_bw(K, n, s, g):
     return (-g * n.ctx / (b * b),)
 
 
+_div_bw_c, _div_scalar_bw_c, _rdiv_scalar_bw_c = (
+    holomorphic(_div_bw), holomorphic(_div_scalar_bw), holomorphic(_rdiv_scalar_bw))
+
+
 def div(input, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode == "floor":
         return floor_divide(input, other)
@@ -190,12 +209,14 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
         other = float(other)
     dev, a, b = binary_operands("div", input, other)
     if type(b) in _SCALARS:
-        return record(dev, a._data / b, "DivBackward0", _div_scalar_bw, (a,), (), b)
+        return record(dev, a._data / b, "DivBackward0",
+                      _div_scalar_bw_c if is_complex(a) else _div_scalar_bw, (a,), (), b)
     if type(a) in _SCALARS:
-        return record(dev, a / b._data, "DivBackward0", _rdiv_scalar_bw, (b,), (b,), a)
+        return record(dev, a / b._data, "DivBackward0",
+                      _rdiv_scalar_bw_c if is_complex(b) else _rdiv_scalar_bw, (b,), (b,), a)
     _check_shapes("div", a, b)
-    return record(dev, a._data / b._data, "DivBackward0", _div_bw, (a, b), (a, b),
-                  (a._data.shape, b._data.shape))
+    return record(dev, a._data / b._data, "DivBackward0", _div_bw_c if is_complex(a) else _div_bw,
+                  (a, b), (a, b), (a._data.shape, b._data.shape))
 
 
 def _check_int_divisor(op: str, dev, a, b):
@@ -264,6 +285,7 @@ def _mod(op, name, trunc_mode):
         ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
         if ta and tb:
             _check_shapes(op, a, b)
+        no_complex_grad(op, a, b)
         xb = _check_int_divisor(op, dev, a, b)
         xa = a._data if ta else a
         xp = dev.xp
@@ -334,6 +356,34 @@ def _rpow_bw(K, n, s, g):
     return (g * out * (math.log(base) if base > 0 else math.nan),)
 
 
+def _pow_bw_complex(K, n, s, g):
+    # PyTorch's complex pow_backward_self/_exponent: g * conj(y x^(y-1)) (0 where y == 0) and
+    # g * conj(out log x) (0 where x == 0 and y is real and >= 0)
+    x, y, out = s
+    sx, sy = n.ctx
+    gx = gy = None
+    if n.needs[0]:
+        gx = K.where(y == 0, K.zeros_like(g), g * K.conj(y * K.pow(x, y - 1)))
+        gx = unbroadcast(K, gx, sx)
+    if n.needs[1]:
+        real_nonneg = (K.imag(y) == 0) & (K.real(y) >= 0)
+        gy = K.where((x == 0) & real_nonneg, K.zeros_like(g), g * K.conj(out * K.log(x)))
+        gy = unbroadcast(K, gy, sy)
+    return gx, gy
+
+
+def _rpow_bw_complex(K, n, s, g):
+    out, y = s
+    base = n.ctx
+    if base == 0:
+        real_nonneg = (K.imag(y) == 0) & (K.real(y) >= 0)
+        return (K.where(real_nonneg, K.zeros_like(g), g * K.conj(out) * -math.inf),)
+    return (g * K.conj(out * cmath.log(base)),)
+
+
+_pow_scalar_bw_c = holomorphic(_pow_scalar_bw)
+
+
 def _int_pow(xp, x, e):
     """Integer x ** e with e an integer array: negative exponents give what integer division
     gives (1 for base 1, +-1 for base -1, else 0), as PyTorch, where NumPy raises."""
@@ -363,19 +413,21 @@ def pow(input, exponent) -> Tensor:
             out = dev.xp.sqrt(x)
         else:
             out = x ** b
-        return record(dev, out, "PowBackward0", _pow_scalar_bw, (a,), (a,), b)
+        return record(dev, out, "PowBackward0",
+                      _pow_scalar_bw_c if kind == _dt._COMPLEX else _pow_scalar_bw, (a,), (a,), b)
     if type(a) in _SCALARS:
         if type(a) is int and dev.to_ag[b._data.dtype].kind == _dt._INT:
             xa = dev.xp.full((), a, dtype=b._data.dtype, device=dev.native)
             return record(dev, _int_pow(dev.xp, xa, b._data), "PowBackward1", None, ())
         out = a ** b._data
-        return record(dev, out, "PowBackward1", _rpow_bw, (b,), (OUT, b), a)
+        return record(dev, out, "PowBackward1", _rpow_bw_complex if is_complex(b) else _rpow_bw,
+                      (b,), (OUT, b), a)
     _check_shapes("pow", a, b)
     if dev.to_ag[a._data.dtype].kind == _dt._INT:
         return record(dev, _int_pow(dev.xp, a._data, b._data), "PowBackward1", None, ())
     out = dev.xp.pow(a._data, b._data)
-    return record(dev, out, "PowBackward1", _pow_bw, (a, b), (a, b, OUT),
-                  (a._data.shape, b._data.shape))
+    return record(dev, out, "PowBackward1", _pow_bw_complex if is_complex(a) else _pow_bw, (a, b),
+                  (a, b, OUT), (a._data.shape, b._data.shape))
 
 
 def float_power(input, exponent) -> Tensor:
@@ -394,6 +446,7 @@ def _binary_math(op, name, f, bw, floating=True):
         a = a if isinstance(a, Tensor) else _full_like(a, b)
         b = b if isinstance(b, Tensor) else _full_like(b, a)
         _check_shapes(op, a, b)
+        no_complex_grad(op, a, b)
         return record(dev, f(dev.xp, a._data, b._data), name, bw, (a, b), (a, b, OUT),
                       (a._data.shape, b._data.shape))
     fn.__name__ = op
@@ -505,6 +558,7 @@ def xlogy(input, other) -> Tensor:
     rt = rt if rt.kind >= _dt._FLOAT else _dt.get_default_dtype()
     a, b = _cast(input, rt, "xlogy"), _cast(other, rt, "xlogy")
     _check_shapes("xlogy", a, b)
+    no_complex_grad("xlogy", a, b)
     dev = a._dev
     if dev is not b._dev:
         from ._common import devices_differ
@@ -530,20 +584,34 @@ def _check_shapes(op: str, a: Tensor, b: Tensor) -> None:
 
 
 # ---- unary math ----------------------------------------------------------------------------------
-def _unary(op: str, name: str, f, bw, save, floating=True):
+_HOLO = "holomorphic"
+
+
+def _unary(op: str, name: str, f, bw, save, floating=True, cbw=_HOLO):
     """An elementwise op of one tensor; `save` is "in", "out" or None (what bw gets in `s`);
-    `floating`: integer inputs are first cast to the default float dtype, as PyTorch does."""
+    `floating`: integer inputs are first cast to the default float dtype, as PyTorch does.
+    `cbw`: the backward for complex inputs (default: bw made holomorphic; None: the op has no
+    complex derivative and raises for a complex input that requires grad)."""
+    if cbw == _HOLO:
+        cbw = holomorphic(bw) if bw is not None else None
+
     def fn(input) -> Tensor:
         if not isinstance(input, Tensor):
             raise TypeError(f"{op}(): expected a Tensor, got {type(input).__name__}")
-        if floating and input._dev.to_ag[input._data.dtype].kind < _dt._FLOAT:
+        kind = input._dev.to_ag[input._data.dtype].kind
+        if floating and kind < _dt._FLOAT:
             input = _cast(input, _dt.get_default_dtype(), op)
         dev = input._dev
         out = f(dev.K, input._data)
-        if bw is None:
+        b = bw
+        if kind == _dt._COMPLEX:
+            if cbw is None:
+                no_complex_grad(op, input)
+            b = cbw
+        if b is None:
             return record(dev, out, name, _zero_like_bw, (input,))
         saved = (input,) if save == "in" else (OUT,) if save == "out" else ()
-        return record(dev, out, name, bw, (input,), saved)
+        return record(dev, out, name, b, (input,), saved)
     fn.__name__ = op
     return fn
 
@@ -579,7 +647,24 @@ def _sign(K, x):
     return K.where(K.isnan(x), K.zeros_like(x), K.sign(x))
 
 
-abs = absolute = _unary("abs", "AbsBackward0", lambda K, x: K.abs(x), _abs_bw, "in", False)
+def _abs_complex_bw(K, n, s, g):
+    # g * sgn(z) = g z / |z| (0 at 0): PyTorch's abs_backward for complex z
+    z = s[0]
+    return (K.astype(g, z.dtype) * K.sign(z),)
+
+
+def _sgn_bw(K, n, s, g):
+    # PyTorch's sgn_backward: (g - sgn^2 conj(g)) / (2 |z|), 0 at z == 0
+    z = s[0]
+    a = K.abs(z)
+    zero = a == 0
+    sg = K.sign(z)
+    r = (g - sg * sg * K.conj(g)) / K.astype(2 * K.where(zero, K.ones_like(a), a), z.dtype)
+    return (K.where(zero, K.zeros_like(r), r),)
+
+
+abs = absolute = _unary("abs", "AbsBackward0", lambda K, x: K.abs(x), _abs_bw, "in", False,
+                        _abs_complex_bw)
 exp = _unary("exp", "ExpBackward0", lambda K, x: K.exp(x), lambda K, n, s, g: (g * s[0],), "out")
 exp2 = _unary("exp2", "Exp2Backward0", lambda K, x: 2.0 ** x,
               lambda K, n, s, g: (g * s[0] * _LN2,), "out")
@@ -616,29 +701,30 @@ tanh = _unary("tanh", "TanhBackward0", lambda K, x: K.tanh(x),
               lambda K, n, s, g: (g * (1 - s[0] * s[0]),), "out")
 asinh = _unary("asinh", "AsinhBackward0", lambda K, x: K.asinh(x),
                lambda K, n, s, g: (g / K.sqrt(s[0] * s[0] + 1),), "in")
-acosh = _unary("acosh", "AcoshBackward0", lambda K, x: K.acosh(x),
-               lambda K, n, s, g: (g / K.sqrt(s[0] * s[0] - 1),), "in")
+acosh = _unary("acosh", "AcoshBackward0", lambda K, x: K.acosh(x),  # sqrt(z-1) sqrt(z+1): the
+               lambda K, n, s, g: (g / (K.sqrt(s[0] - 1) * K.sqrt(s[0] + 1)),), "in")  # branch
 atanh = _unary("atanh", "AtanhBackward0", lambda K, x: K.atanh(x),
                lambda K, n, s, g: (g / (1 - s[0] * s[0]),), "in")
 sigmoid = _unary("sigmoid", "SigmoidBackward0", _sigmoid,
                  lambda K, n, s, g: (g * s[0] * (1 - s[0]),), "out")
 relu = _unary("relu", "ReluBackward0", _relu,
-              lambda K, n, s, g: (K.where(s[0] > 0, g, K.zeros_like(g)),), "out", False)
-sign = sgn = _unary("sign", "SignBackward0", _sign, None, None, False)
+              lambda K, n, s, g: (K.where(s[0] > 0, g, K.zeros_like(g)),), "out", False, None)
+sign = sgn = _unary("sign", "SignBackward0", _sign, None, "in", False, _sgn_bw)
 floor = _unary("floor", "FloorBackward0", lambda K, x: K.floor(x), None, None, False)
 ceil = _unary("ceil", "CeilBackward0", lambda K, x: K.ceil(x), None, None, False)
 trunc = fix = _unary("trunc", "TruncBackward0", lambda K, x: K.trunc(x), None, None, False)
-frac = _unary("frac", "FracBackward0", lambda K, x: x - K.trunc(x), lambda K, n, s, g: (g,), None)
+frac = _unary("frac", "FracBackward0", lambda K, x: x - K.trunc(x), lambda K, n, s, g: (g,), None,
+              cbw=None)
 reciprocal = _unary("reciprocal", "ReciprocalBackward0", lambda K, x: 1 / x,
                     lambda K, n, s, g: (-g * s[0] * s[0],), "out")
 square = _unary("square", "PowBackward0", lambda K, x: x * x,
                 lambda K, n, s, g: (2 * g * s[0],), "in", False)
 erf = _unary("erf", "ErfBackward0", lambda K, x: K.erf(x),
-             lambda K, n, s, g: (g * _TWO_OVER_SQRT_PI * K.exp(-(s[0] * s[0])),), "in")
+             lambda K, n, s, g: (g * _TWO_OVER_SQRT_PI * K.exp(-(s[0] * s[0])),), "in", cbw=None)
 rad2deg = _unary("rad2deg", "Rad2DegBackward0", lambda K, x: x * (180.0 / math.pi),
-                 lambda K, n, s, g: (g * (180.0 / math.pi),), None)
+                 lambda K, n, s, g: (g * (180.0 / math.pi),), None, cbw=None)
 deg2rad = _unary("deg2rad", "Deg2RadBackward0", lambda K, x: x * (math.pi / 180.0),
-                 lambda K, n, s, g: (g * (math.pi / 180.0),), None)
+                 lambda K, n, s, g: (g * (math.pi / 180.0),), None, cbw=None)
 
 
 def _round_impl(K, x, decimals=0):

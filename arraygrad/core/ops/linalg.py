@@ -12,6 +12,7 @@ from .. import dtypes as _dt
 from ..graph import record
 from ..tensor import Tensor
 from ._common import binary_operands, devices_differ, method, unbroadcast
+from .complex import holomorphic, is_complex
 
 __all__ = ["mm", "mv", "bmm", "matmul", "dot", "vdot", "outer", "ger", "inner", "tensordot",
            "einsum", "addmm", "addmv", "baddbmm", "trace", "kron"]
@@ -490,14 +491,18 @@ def _einsum_bw(K, n, s, g):
     return tuple(grads)
 
 
+_einsum_bw_c = holomorphic(_einsum_bw)
+
+
 def _einsum_call(op: str, subs: list, out: str, operands: tuple) -> Tensor:
     """The contraction primitive: operands with unique labels each (diagonals taken already)."""
     dev = operands[0]._dev
     arrays = [t._data for t in operands]
     data = _contract(dev.K, subs, arrays, out)
     shapes = tuple(t._data.shape for t in operands)
+    bw = _einsum_bw_c if any(is_complex(t) for t in operands) else _einsum_bw
     return record(dev, data, "EinsumBackward0" if op == "einsum" else op.capitalize() + "Backward0",
-                  _einsum_bw, tuple(operands), tuple(operands), (tuple(subs), out, shapes))
+                  bw, tuple(operands), tuple(operands), (tuple(subs), out, shapes))
 
 
 def _sublist_to_str(args) -> tuple:

@@ -17,6 +17,7 @@ from .. import dtypes as _dt
 from ..graph import OUT, record, record_multi
 from ..tensor import Tensor, _dim, _wrap
 from ._common import method
+from .complex import holomorphic, is_complex, no_complex_grad
 
 __all__ = [
     "sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "var",
@@ -218,20 +219,23 @@ def _prod_bw(K, n, s, g):
     return (K.reshape(gx, tuple(in_shape)) if axis is None else gx,)
 
 
+_prod_bw_c = holomorphic(_prod_bw)
+
+
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The product of all elements, or along one dim; integers accumulate in int64."""
     x = _int_to_default(input, dtype)
     d, xp = x._data, x._dev.xp
+    bw = _prod_bw_c if is_complex(x) else _prod_bw
     if dim is None:
-        return record(x._dev, xp.prod(d), "ProdBackward0", _prod_bw, (x,), (x,),
-                      (d.shape, None, False))
+        return record(x._dev, xp.prod(d), "ProdBackward0", bw, (x,), (x,), (d.shape, None, False))
     if not isinstance(dim, int):
         raise TypeError(f"prod(): dim must be an int, got {type(dim).__name__}")
     ax = _dim(dim, d.ndim, "prod")
     if d.ndim == 0:
         return record(x._dev, d, "ProdBackward1", lambda K, n, s, g: (g,), (x,))
     out = xp.prod(d, axis=ax, keepdims=keepdim)
-    return record(x._dev, out, "ProdBackward1", _prod_bw, (x,), (x,), (d.shape, ax, keepdim))
+    return record(x._dev, out, "ProdBackward1", bw, (x,), (x,), (d.shape, ax, keepdim))
 
 
 def _flip_cumsum(K, a, axis):
@@ -284,6 +288,9 @@ def _cumprod_bw_polynomial(K, x, g, ax: int):
     return K.moveaxis(left * s, -1, ax)
 
 
+_cumprod_bw_c = holomorphic(_cumprod_bw)
+
+
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running products along dim; the gradient is exact with zeros in the input."""
     x = _int_to_default(input, dtype)
@@ -292,7 +299,8 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     if d.ndim == 0:
         return record(x._dev, d, "CumprodBackward0", lambda K, n, s, g: (g,), (x,))
     out = x._dev.xp.cumulative_prod(d, axis=ax)
-    return record(x._dev, out, "CumprodBackward0", _cumprod_bw, (x,), (x, OUT), ax)
+    return record(x._dev, out, "CumprodBackward0", _cumprod_bw_c if is_complex(x) else _cumprod_bw,
+                  (x,), (x, OUT), ax)
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -326,6 +334,7 @@ def _empty_check(x: Tensor, op: str) -> None:
 def _whole(x: Tensor, op: str, f, name: str) -> Tensor:
     """max()/min() of every element: the value, gradient split evenly among ties."""
     _empty_check(x, op)
+    no_complex_grad(op, x)
     dev = x._dev
     d, back = _orderable(dev, x._data)
     out = _back(dev, f(d), back)
@@ -342,6 +351,7 @@ def _with_dim(x: Tensor, dim, keepdim: bool, op: str, fv, fi, name: str, rt):
     """(values, indices) of max/min along dim; the gradient goes to the selected index."""
     dev = x._dev
     d = x._data
+    no_complex_grad(op, x)
     ax = _dim(dim, d.ndim, op)
     if d.shape and d.shape[ax] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {ax} to have non-zero size (input shape "
@@ -396,6 +406,7 @@ def _amaxmin(op: str, name: str, which: str, bw=_amax_bw):
     def fn(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
         dev = input._dev
         d = input._data
+        no_complex_grad(op, input)
         axes = _axes(dim, d.ndim, op)
         if axes is None:
             _empty_check(input, op)
@@ -551,6 +562,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over dim, computed around the maximum so it neither overflows nor
     underflows; integers give the default float dtype."""
     x = input
+    no_complex_grad("logsumexp", x)
     if x.dtype.kind < _dt._FLOAT:
         from .elementwise import _cast
 
@@ -709,6 +721,7 @@ def _median_pick(dev, d, axis: int, ignore_nan: bool):
 def _median(op: str, name_all: str, name_dim: str, ignore_nan: bool, rt):
     def fn(input: Tensor, dim=None, keepdim: bool = False):
         dev = input._dev
+        no_complex_grad(op, input)
         d, back = _orderable(dev, input._data)
         if dim is None:
             _empty_check(input, op)

@@ -11,6 +11,7 @@ from .. import dtypes as _dt
 from ..graph import record_multi
 from ..tensor import Tensor, _dim, _wrap
 from ._common import method
+from .complex import no_complex_grad
 from .comparison import _known_shape, _operands
 from .reduction import _back, _index_array, _orderable, _return_type, _scatter_back
 
@@ -66,6 +67,7 @@ def _scalar_pick(x: Tensor, name: str, rt):
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
     """(values, indices) sorted along dim; always stable. Differentiable through the indices."""
     x = _tensor_arg("sort", input)
+    no_complex_grad("sort", x)
     dev, d = x._dev, x._data
     ax = _dim(dim, d.ndim, "sort")
     if d.ndim == 0:
@@ -95,6 +97,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     """(values, indices) of the k largest (or smallest) along dim, in sorted order; among ties
     the earlier index comes first. Differentiable through the indices."""
     x = _tensor_arg("topk", input)
+    no_complex_grad("topk", x)
     ax = _dim(dim, x.ndim, "topk")
     n = x.shape[ax] if x.ndim else 1
     if not 0 <= k <= n:
@@ -109,6 +112,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """(values, indices) of the k-th smallest element (k from 1) along dim."""
     x = _tensor_arg("kthvalue", input)
+    no_complex_grad("kthvalue", x)
     ax = _dim(dim, x.ndim, "kthvalue")
     n = x.shape[ax] if x.ndim else 1
     if not 1 <= k <= n:
