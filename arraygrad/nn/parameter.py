@@ -13,21 +13,27 @@ _SLOTS = tuple(s for s in Tensor.__slots__ if s != "__weakref__")
 
 
 def _alias(cls, data: Tensor):
-    """A cls instance sharing data's memory and version counter (built from `data.detach()`, so
-    whatever view bookkeeping the core keeps comes along)."""
-    t = data.detach()
+    """A new leaf of type cls holding data's array (so, where the backend mutates in place, the
+    same memory: NumPy and CuPy), outside any graph and not a view, with its own version."""
     out = object.__new__(cls)
     for slot in _SLOTS:
         try:
-            object.__setattr__(out, slot, getattr(t, slot))
+            object.__setattr__(out, slot, getattr(data, slot))
         except AttributeError:
             pass
+    # its own leaf: an in-place update (an optimizer step) then writes this tensor directly
+    # instead of going through the view machinery of data's base
+    out.grad_fn, out._rg, out.grad, out._vc, out._oi = None, False, None, None, 0
+    out._hooks, out._retain = None, False
+    if "_view" in _SLOTS:
+        out._view = None
     return out
 
 
 class Parameter(Tensor):
     """A leaf Tensor that requires grad by default; assigning one to a Module attribute registers
-    it. It shares memory (and the version counter) with the tensor it was made from."""
+    it. It holds the array of the tensor it was made from (shared memory on NumPy and CuPy; on
+    functional backends a later in-place change of either is not seen by the other)."""
 
     __slots__ = ()
 
@@ -37,9 +43,6 @@ class Parameter(Tensor):
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter(): expected a Tensor as data, got {type(data).__name__}")
         p = _alias(cls, data)
-        p.grad_fn = None
-        p._rg = False
-        p.grad = None
         p.requires_grad_(requires_grad)
         return p
 
