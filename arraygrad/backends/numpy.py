@@ -60,14 +60,14 @@ class NumpyBackend(Backend):
         out[tuple(inner)] = x
         return out
 
-    def conv_unfold(self, x, ks, st, dl, outs):
+    def conv_unfold(self, x, ks, st, dl, outs, writeable=False):
         """Windows of x (A, B, *spatial) as a strided view of layout (A, *ks, B, *outs)."""
         s = x.strides
         sp = s[2:]
         return np.lib.stride_tricks.as_strided(
             x, (x.shape[0],) + tuple(ks) + (x.shape[1],) + tuple(outs),
             (s[0],) + tuple(d * v for d, v in zip(dl, sp, strict=True)) + (s[1],)
-            + tuple(t * v for t, v in zip(st, sp, strict=True)), writeable=False)
+            + tuple(t * v for t, v in zip(st, sp, strict=True)), writeable=writeable)
 
     def conv_fold(self, cols, ks, st, dl, sizes):
         """The adjoint of conv_unfold: cols (A, *ks, B, *outs) summed into (A, B, *sizes)."""
@@ -75,6 +75,10 @@ class NumpyBackend(Backend):
         A, B = cols.shape[0], cols.shape[n + 1]
         outs = cols.shape[n + 2:]
         out = np.zeros((A, B) + tuple(sizes), dtype=cols.dtype)
+        if all(k == s and d == 1 for k, s, d in zip(ks, st, dl, strict=True)):
+            # windows that tile the input: every element is written once, one strided copy
+            self.conv_unfold(out, ks, st, dl, outs, writeable=True)[...] = cols
+            return out
         idx = np.ndindex(*ks)
         for off in idx:
             sl = tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
