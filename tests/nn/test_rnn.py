@@ -282,3 +282,18 @@ def test_same_values_and_grads_on_every_device(device, name):
         flat = [out, x.grad] + [p.grad for p in m.parameters()]
         results.append(to_numpy(ag.cat([t.reshape(-1) for t in flat])))
     np.testing.assert_allclose(results[1], results[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_lstm_sequence_gradcheck_and_gradgradcheck(reverse):
+    """The whole-sequence LSTM node (full batches): backpropagation through time by hand."""
+    shapes = [(2, 2, 8), (2, 2), (2, 2), (8, 2)]
+    args = [ag.tensor(random_array(*s, seed=k), dtype=ag.float64, requires_grad=True)
+            for k, s in enumerate(shapes)]
+
+    def fn(xg, h, c, w):
+        return R._lstm_sequence(xg, h, c, w, reverse)
+
+    assert ag.autograd.gradcheck(fn, args)
+    if not reverse:  # the second derivative's code path is the same in both directions
+        assert ag.autograd.gradgradcheck(fn, args)

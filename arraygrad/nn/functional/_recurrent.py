@@ -1,7 +1,8 @@
 """Fused recurrent cells: `lstm_cell`, `gru_cell`, `rnn_tanh_cell`, `rnn_relu_cell`, each one
-recorded node per step with a hand-written backward, plus the two helpers the sequence layers use
+recorded node per step with a hand-written backward, plus the helpers the sequence layers use
 (`_input_projection`: every time step's input gates in one matmul; `_split_rows`: those gates cut
-into per-step pieces by one node whose backward is one concat).
+into per-step pieces by one node whose backward is one concat; `_lstm_sequence`: a whole LSTM
+sequence over full batches as one node, W_hh's gradient in one matmul over all steps).
 
 Gate orders and formulas are PyTorch's: LSTM i, f, g, o; GRU r, z, n with
 n = tanh(W_in x + b_in + r * (W_hn h + b_hn)). The `*_step` forms take the input already
@@ -104,11 +105,8 @@ def _lstm_math(K, x, hx, cx, w_ih, w_hh, b_ih, b_hh, scale, shift):
     return act, cy, tc, o * tc
 
 
-def _lstm_bw(K, n, s, grads):
-    x, hx, cx, w_ih, w_hh, b_ih, b_hh, act, tc, scale, shift, k, m, c0 = s
-    gh, gc = grads
-    if isinstance(gh if gh is not None else gc, Tensor):  # create_graph: differentiable recompute
-        act, _, tc, _ = _lstm_math(K, x, hx, cx, w_ih, w_hh, b_ih, b_hh, scale, shift)
+def _lstm_dpre(K, act, tc, cx, gh, gc, k, m, c0) -> tuple:
+    """(d gates pre-activation, d c) of one LSTM step from the gradients of h' and c'."""
     h = cx.shape[-1]
     i, f, g, o = act[..., :h], act[..., h:2 * h], act[..., 2 * h:3 * h], act[..., 3 * h:]
     if gh is None:
@@ -119,12 +117,19 @@ def _lstm_bw(K, n, s, grads):
             dc = dc + gc
         do = gh * tc
     t = act * m + c0  # the tanh each activation came from
-    dpre = K.concat([dc * g, dc * cx, dc * i, do], axis=-1) * (k - k * t * t)
+    return K.concat([dc * g, dc * cx, dc * i, do], axis=-1) * (k - k * t * t), dc * f
+
+
+def _lstm_bw(K, n, s, grads):
+    x, hx, cx, w_ih, w_hh, b_ih, b_hh, act, tc, scale, shift, k, m, c0 = s
+    gh, gc = grads
+    if isinstance(gh if gh is not None else gc, Tensor):  # create_graph: differentiable recompute
+        act, _, tc, _ = _lstm_math(K, x, hx, cx, w_ih, w_hh, b_ih, b_hh, scale, shift)
+    dpre, gcx = _lstm_dpre(K, act, tc, cx, gh, gc, k, m, c0)
     nd = n.needs
     gx, ghx, gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(
         K, nd[:2] + nd[3:], dpre, dpre, x, hx, w_ih, w_hh)
-    gcx = dc * f if n.needs[2] else None
-    return gx, ghx, gcx, gw_ih, gw_hh, gb_ih, gb_hh
+    return gx, ghx, gcx if nd[2] else None, gw_ih, gw_hh, gb_ih, gb_hh
 
 
 def _lstm(x, hx, cx, w_ih, w_hh, b_ih, b_hh, name="LstmCellBackward0"):
@@ -149,6 +154,66 @@ def lstm_cell(input: Tensor, hx: tuple, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor
 def _lstm_step(xg: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple:
     """One LSTM step on projected input gates xg = x W_ih^T + b_ih + b_hh."""
     return _lstm(xg, h, c, None, w_hh, None, None)
+
+
+def _lstm_seq_math(K, xg, h, c, w_hh, scale, shift, order) -> tuple:
+    """The LSTM loop over xg (T, B, 4H) in `order`: lists (per step) of activations, cell
+    states and tanh(c), and the hidden states."""
+    steps = xg.shape[0]
+    acts, cs, tcs, hs = [None] * steps, [None] * steps, [None] * steps, [None] * steps
+    for t in order:
+        acts[t], c, tcs[t], h = _lstm_math(K, xg[t, ...], h, c, None, w_hh, None, None, scale,
+                                           shift)
+        cs[t], hs[t] = c, h
+    return acts, cs, tcs, hs
+
+
+def _lstm_seq_bw(K, n, s, grads):
+    xg, h0, c0, w_hh, acts, cs, tcs, hs, scale, shift, k, m, cz = s
+    order = n.ctx
+    g_out, gh, gc = grads
+    if isinstance(next(g for g in grads if g is not None), Tensor):  # create_graph: recompute
+        acts, cs, tcs, hs = _lstm_seq_math(K, xg, h0, c0, w_hh, scale, shift, order)
+    else:
+        hs = [hs[t, ...] for t in range(hs.shape[0])]
+    steps = len(acts)
+    dg = [None] * steps
+    prev = {}
+    for j, t in enumerate(order):
+        prev[t] = order[j - 1] if j else None
+    for t in reversed(order):
+        gt = g_out[t, ...] if g_out is not None else None
+        if gt is not None:
+            gh = gt if gh is None else gh + gt
+        p = prev[t]
+        c_prev = c0 if p is None else cs[p]
+        dg[t], gc = _lstm_dpre(K, acts[t], tcs[t], c_prev, gh, gc, k, m, cz)
+        gh = K.matmul(dg[t], w_hh)
+    gxg = K.stack(dg, axis=0)
+    gw = None
+    if n.needs[3]:
+        h_prev = K.stack([h0 if prev[t] is None else hs[prev[t]] for t in range(steps)], axis=0)
+        rows = steps * h0.shape[0]
+        gw = K.matmul(K.reshape(gxg, (rows, -1)).T, K.reshape(h_prev, (rows, -1)))
+    return gxg, gh if n.needs[1] else None, gc if n.needs[2] else None, gw
+
+
+def _lstm_sequence(xg: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, reverse: bool) -> tuple:
+    """(outputs (T, B, H), h_T, c_T) of an LSTM over projected gates xg (T, B, 4H) as ONE node:
+    backward runs the whole backpropagation through time and forms W_hh's gradient in one
+    matmul over all steps (per-step nodes made it T small matmuls and T accumulations)."""
+    dev = xg._dev
+    xp = dev.xp
+    vec = _lstm_vectors(dev, xg._data.dtype, c0.shape[-1])
+    steps = xg.shape[0]
+    order = tuple(range(steps - 1, -1, -1)) if reverse else tuple(range(steps))
+    acts, cs, tcs, hs = _lstm_seq_math(xp, xg._data, h0._data, c0._data, w_hh._data, vec[0],
+                                       vec[1], order)
+    out = xp.stack(hs, axis=0)
+    last = order[-1]
+    saved = (xg, h0, c0, w_hh, acts, cs, tcs, out) + vec
+    return record_multi(dev, (out, hs[last], cs[last]), "LstmBackward0", _lstm_seq_bw,
+                        (xg, h0, c0, w_hh), saved, order)
 
 
 # ---- GRU -----------------------------------------------------------------------------------------

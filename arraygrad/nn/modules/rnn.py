@@ -3,9 +3,10 @@ sequences and `RNNCell`, `LSTMCell`, `GRUCell` for one step.
 
 Parameter names, shapes, order and initialisation (U(-1/sqrt(hidden), 1/sqrt(hidden))) are
 PyTorch's, so a converted torch state_dict loads unchanged. A layer and direction projects every
-time step's input in one matmul, cuts the result into per-step pieces with one node, then runs one
-fused cell node per step (nn/functional/_recurrent.py). Packed sequences run the same loop with a
-batch that shrinks (forward) or grows (reverse) as sequences end.
+time step's input in one matmul. An LSTM over full batches (padded input, no proj_size) then runs
+the whole sequence as one fused node; otherwise the projection is cut into per-step pieces by one
+node and each step is one fused cell node (nn/functional/_recurrent.py). Packed sequences run the
+per-step loop with a batch that shrinks (forward) or grows (reverse) as sequences end.
 """
 
 from __future__ import annotations
@@ -175,6 +176,12 @@ class RNNBase(Module):
         lstm_or_rnn = self.mode != "GRU"
         xg = _R._input_projection(x, w["weight_ih"], w.get("bias_ih"),
                                   w.get("bias_hh") if lstm_or_rnn else None)
+        if self.mode == "LSTM" and "weight_hr" not in w and min(sizes) == sizes[0]:
+            # a full batch at every step: the whole sequence is one fused node
+            steps, batch = len(sizes), sizes[0]
+            out, h, c = _R._lstm_sequence(xg.reshape((steps, batch, xg.shape[-1])), init[0],
+                                          init[1], w["weight_hh"], reverse)
+            return out.reshape((steps * batch, out.shape[-1])), [h, c]
         pieces = _R._split_rows(xg, sizes) if len(sizes) > 1 else (xg,)
         outs = [None] * len(sizes)
         if not reverse:
