@@ -72,11 +72,14 @@ class Adam(Optimizer):
         if amsgrad:
             vmax = vmax[0]
             vmax[...] = xp.maximum(vmax, v)
-            denom = xp.sqrt(vmax) / bias_correction2_sqrt
+            denom = xp.sqrt(vmax)
         else:
-            denom = xp.sqrt(v) / bias_correction2_sqrt
+            denom = xp.sqrt(v)
+        denom /= bias_correction2_sqrt  # in place on the temporaries: one array less per step
         denom += eps
-        P -= step_size * (m / denom)
+        update = m / denom
+        update *= step_size
+        P -= update
         new = dict(exp_avg=m, exp_avg_sq=v)
         if amsgrad:
             new["max_exp_avg_sq"] = vmax

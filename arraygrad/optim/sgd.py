@@ -48,7 +48,8 @@ class SGD(Optimizer):
         else:
             (_, b) = self._open(p, state, "momentum_buffer")
             b *= mu
-            b += (1 - group["dampening"]) * g
+            dampening = group["dampening"]
+            b += g if dampening == 0 else (1 - dampening) * g
         g = g + mu * b if group["nesterov"] else b
         P -= lr * g
         self._close(p, P, state, momentum_buffer=b)
