@@ -17,6 +17,7 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 from .attention import MultiheadAttention
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .conv import Conv1d, Conv2d, Conv3d
 from .pooling import *  # noqa: F403
 from .batchnorm import *  # noqa: F403
