@@ -264,6 +264,23 @@ def test_layer_errors_name_what_was_wrong():
         nn.GRU(4, 5, dropout=0.5)
 
 
+def test_dropout_between_layers_is_seeded_and_only_in_training():
+    ag.manual_seed(0)
+    m = nn.GRU(3, 4, num_layers=2, dropout=0.5)
+    x = ag.tensor(random_array(5, 2, 3), dtype=ag.float32)
+    runs = []
+    for _ in range(2):
+        ag.manual_seed(7)
+        runs.append(to_numpy(m(x)[0]))
+    np.testing.assert_array_equal(runs[0], runs[1])
+    m.eval()
+    plain = to_numpy(m(x)[0])
+    m.dropout = 0.0
+    m.train()
+    np.testing.assert_array_equal(to_numpy(m(x)[0]), plain)
+    assert not np.allclose(runs[0], plain)
+
+
 # ---- every backend gives NumPy's results ---------------------------------------------------------
 @pytest.mark.parametrize("name", ["LSTM", "GRU"])
 def test_same_values_and_grads_on_every_device(device, name):

@@ -21,6 +21,7 @@ from ...core.ops.joining import cat, stack
 from ...core.ops.linalg import matmul
 from ...core.tensor import Tensor
 from ..functional import _recurrent as _R
+from ..functional._dropout import dropout
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from .module import Module
@@ -232,8 +233,6 @@ class RNNBase(Module):
                     acc.append(f)
             x = outs[0] if dirs == 1 else cat(outs, 1)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                from ..functional import dropout
-
                 x = dropout(x, self.dropout, True)
         return x, [stack(f, 0) for f in finals]
 
