@@ -73,3 +73,21 @@ def test_adagrad_sparse_with_weight_decay_raises():
     w.grad = ag.sparse_coo_tensor([[1]], [[1.0, 1.0]], (3, 2), dtype=ag.float64)
     with pytest.raises(RuntimeError, match="weight_decay option is not compatible"):
         optim.Adagrad([w], weight_decay=0.1).step()
+
+
+@pytest.mark.parity
+def test_sparse_adam_trains_a_sparse_embedding_as_torch(torch):
+    emb = ag.nn.Embedding(10, 3, sparse=True).double()
+    temb = torch.nn.Embedding(10, 3, sparse=True).double()
+    with torch.no_grad():
+        temb.weight.copy_(torch.tensor(emb.weight.detach().numpy()))
+    opt = optim.SparseAdam(list(emb.parameters()), lr=0.1)
+    topt = torch.optim.SparseAdam(list(temb.parameters()), lr=0.1)
+    for rows in ([[1, 2, 1], [4, 1, 0]], [[7, 7, 2]], [[9, 0, 3]]):
+        for m, o, lib in ((emb, opt, ag), (temb, topt, torch)):
+            o.zero_grad()
+            (m(lib.tensor(rows)) ** 2).sum().backward()
+            o.step()
+        assert emb.weight.grad.is_sparse
+        np.testing.assert_allclose(emb.weight.detach().numpy(), temb.weight.detach().numpy(),
+                                   rtol=1e-12, atol=1e-15)
