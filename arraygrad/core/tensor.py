@@ -81,9 +81,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same values, outside the graph: a view that shares memory and version counter (an
         in-place change through either shows in the other, on every backend)."""
-        from .views import detached
-
-        return detached(self)
+        return _views().detached(self)
 
     # ---- views -----------------------------------------------------------------------------------
     @property
@@ -115,10 +113,8 @@ class Tensor:
         else:
             vc[0] += 1
             if len(vc) > 1:
-                from .views import refresh
-
                 v = self._view
-                refresh(self if v is None else v.base)
+                _views().refresh(self if v is None else v.base)
 
     def retain_grad(self) -> None:
         if not self._rg:
@@ -250,9 +246,7 @@ class Tensor:
     def _computed(self):
         """The backend array with its values computed (kept, so a lazy backend computes once)."""
         if self._view is not None:
-            from .views import sync
-
-            sync(self)
+            _views().sync(self)
         d = self._dev.backend.computed(self._data)
         if d is not self._data:
             self._data = d
@@ -479,6 +473,19 @@ def _wrap(data, dev: device, node=None, oi: int = 0) -> Tensor:
     t._retain = False
     t._view = None
     return t
+
+
+def _views():
+    """core/views.py (it imports this module, so it is looked up on first use)."""
+    global _VIEWS
+    if _VIEWS is None:
+        from . import views
+
+        _VIEWS = views
+    return _VIEWS
+
+
+_VIEWS = None
 
 
 def _grad_mode_enabled() -> bool:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import math
 import weakref
 
+from . import dtypes as _dt
 from .grad_mode import STATE
 from .graph import record
+from .ops._common import unbroadcast
 from .tensor import Tensor, _wrap
 
 __all__ = ["ViewInfo", "make_view", "mark_multi_output", "write", "refresh", "sync"]
@@ -67,11 +69,19 @@ class ViewInfo:
 
 def contiguous_strides(shape) -> tuple:
     """Row-major strides (elements) of a tensor of this shape."""
-    out, s = [], 1
-    for n in reversed(shape):
-        out.append(s)
-        s *= max(n, 1)
-    return tuple(reversed(out))
+    st = _CONTIGUOUS.get(shape)
+    if st is None:
+        out, s = [], 1
+        for n in reversed(shape):
+            out.append(s)
+            s *= max(n, 1)
+        st = tuple(reversed(out))
+        if len(_CONTIGUOUS) < 4096:
+            _CONTIGUOUS[shape] = st
+    return st
+
+
+_CONTIGUOUS: dict = {}
 
 
 def geometry(t: Tensor) -> tuple:
@@ -223,8 +233,6 @@ def _put_step(K, s: Step, parent, val, mask, overlap: bool):
         return K.where(m, _adjoint(K, val, (s,)), parent), m
     # expand: each parent element takes the value written into its copies (one copy unless the
     # view overlaps, and then every copy got the same value: fill_/zero_)
-    from .ops._common import unbroadcast
-
     it = _int(s.dev)
     cnt = unbroadcast(K, K.astype(mask, it), s.ctx)
     m = cnt > 0
@@ -235,8 +243,6 @@ def _put_step(K, s: Step, parent, val, mask, overlap: bool):
         if overlap:
             one = K.where(m, cnt, K.ones_like(cnt))
             kind = s.dev.to_ag[val.dtype].kind
-            from . import dtypes as _dt
-
             total = total // one if kind <= _dt._INT else total / K.astype(one, total.dtype)
         picked = K.astype(total, val.dtype) if total.dtype != val.dtype else total
     return K.where(m, picked, parent), m
@@ -248,26 +254,18 @@ def put(dev, base_arr, steps, val, overlap: bool = False):
     parents = [base_arr]
     for s in steps[:-1]:
         parents.append(s.fwd(K, parents[-1]))
-    mask = K.ones(tuple(val.shape), dtype=dev.native_dtype(_bool()), device=dev.native)
+    mask = K.ones(tuple(val.shape), dtype=dev.native_dtype(_dt.bool), device=dev.native)
     for s, p in zip(reversed(steps), reversed(parents), strict=True):
         val, mask = _put_step(K, s, p, val, mask, overlap)
     return val
 
 
-def _bool():
-    from . import dtypes as _dt
-
-    return _dt.bool
-
-
 def _base_mask(dev, steps, shape):
     """Where in the base the view's elements live (a bool array of the base's shape)."""
     K = dev.K
-    m = K.ones(tuple(shape), dtype=dev.native_dtype(_bool()), device=dev.native)
+    m = K.ones(tuple(shape), dtype=dev.native_dtype(_dt.bool), device=dev.native)
     for s in reversed(steps):
         if s.kind == EXPAND:
-            from .ops._common import unbroadcast
-
             m = unbroadcast(K, K.astype(m, _int(dev)), s.ctx) > 0
         else:
             m = _adjoint(K, m, (s,))
