@@ -7,7 +7,7 @@ Dask blocks computed whole. `ChunkShuffleSampler` shuffles the chunk order and t
 window of chunks, reproducibly from `seed + epoch`. A `DataLoader` over a `ChunkedDataset` with
 the default batching reads chunks on a background thread into a bounded queue and cuts batches in
 memory, giving exactly the batches the sampler's order would give, with memory bounded by about
-(2 x window + prefetch) x chunk bytes whatever the dataset's size."""
+(2 x window + prefetch + 1) x chunk bytes whatever the dataset's size."""
 
 from __future__ import annotations
 
@@ -113,9 +113,11 @@ class ZarrArray(ChunkedArray):
 
 class DaskArray(ChunkedArray):
     """A Dask array whose blocks along axis 0 are computed whole (one `compute` per block, never
-    a per-batch slice of the graph)."""
+    a per-batch slice of the graph); `scheduler` is passed to `compute` ("sync" avoids a thread
+    pool per block for data on local storage; None uses Dask's default or the active client)."""
 
-    def __init__(self, array):
+    def __init__(self, array, scheduler: str | None = None):
+        self.scheduler = scheduler
         if not hasattr(array, "blocks") or not hasattr(array, "chunks"):
             raise TypeError(f"DaskArray: expected a Dask array, got {type(array).__name__}")
         if any(c != c for c in array.chunks[0]):  # NaN sizes from data-dependent shapes
@@ -128,9 +130,10 @@ class DaskArray(ChunkedArray):
 
     def read(self, start: int, stop: int) -> np.ndarray:
         ends = [e for _, e in self.chunk_bounds]
+        kw = {} if self.scheduler is None else {"scheduler": self.scheduler}
         if (start, stop) in self.chunk_bounds:
-            return np.asarray(self.array.blocks[ends.index(stop)].compute())
-        return np.asarray(self.array[start:stop].compute())
+            return np.asarray(self.array.blocks[ends.index(stop)].compute(**kw))
+        return np.asarray(self.array[start:stop].compute(**kw))
 
 
 def _as_chunked(a, chunk_rows=None) -> ChunkedArray:
