@@ -211,3 +211,14 @@ def test_view_as_complex_requires_a_last_dimension_of_2():
         ag.view_as_real(ag.zeros(3))
     with pytest.raises(RuntimeError, match="non-complex"):
         ag.imag(ag.zeros(3))
+
+
+@pytest.mark.parametrize("name", ["mul", "div", "exp", "abs", "sgn", "angle", "prod", "pow",
+                                  "matmul", "std_dim"])
+def test_complex_second_derivatives(name):
+    from arraygrad.autograd import gradgradcheck
+
+    fn, arrays = CASES[name]
+    ts = [ag.tensor(a, dtype=ag.complex128 if np.iscomplexobj(a) else ag.float64,
+                    requires_grad=True) for a in arrays]
+    assert gradgradcheck(lambda *xs: fn(ag, *xs), tuple(ts))
