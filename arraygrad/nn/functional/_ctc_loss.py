@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ...core import dtypes as _dt
 from ...core.ops import elementwise as _E
+from ...core.ops.comparison import clamp as _clamp
 from ...core.ops.comparison import where as _where
 from ...core.ops.joining import cat as _cat
 from ...core.ops.scatter import _gather_axis
@@ -113,6 +114,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     ext = xp.reshape(xp.stack([blanks, y], axis=2), (N, 2 * S))
     ext = xp.concat([ext, xp.full((N, 1), blank, dtype=it, device=dev.native)], axis=1)  # (N, L)
     lpe = _gather_axis(lp, 2, xp.broadcast_to(xp.expand_dims(ext, axis=0), (T, N, L)))
+    lpe = _clamp(lpe, min=_NEG)  # log(0) = -inf inputs become "impossible", not nan
     skip = xp.zeros((N, L), dtype=xp.bool, device=dev.native)
     if L > 2:
         ok = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
