@@ -400,6 +400,21 @@ def test_ctc_impossible_alignment_is_inf_or_zero(torch):
             np.testing.assert_array_equal(to_numpy(xa.grad)[:, 2], 0.0)
 
 
+@pytest.mark.parity
+def test_ctc_with_minus_inf_log_probabilities_matches_torch(torch):
+    x = random_array(5, 2, 4, seed=13)
+    x[:, :, 3] = -np.inf  # class 3 can never be emitted: the second sequence is impossible
+    lp = torch.tensor(x).log_softmax(2)
+    tg = np.array([[1, 2], [2, 3]])
+    xa = make_tensor(lp.numpy(), "cpu", requires_grad=True)
+    got = F.ctc_loss(xa, ag.tensor(tg), [5, 5], [2, 2], reduction="none", zero_infinity=True)
+    want = torch.nn.functional.ctc_loss(lp, torch.tensor(tg), [5, 5], [2, 2], reduction="none",
+                                        zero_infinity=True)
+    np.testing.assert_allclose(to_numpy(got), want.numpy(), rtol=1e-10)
+    got.sum().backward()
+    assert np.isfinite(to_numpy(xa.grad)).all()
+
+
 def test_ctc_same_on_every_backend(device):
     x, tg, il, tl = random_array(3, 2, 3, seed=12), np.array([[1], [2]]), [3, 2], [1, 1]
 
