@@ -17,6 +17,8 @@ class ASGD(Optimizer):
     η and μ are Python numbers here (PyTorch keeps 0-d tensors of the default dtype).
     """
 
+    _complex_ok = True  # a linear rule: right for complex numbers as it stands
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)

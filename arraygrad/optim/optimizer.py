@@ -83,6 +83,7 @@ class Optimizer:
     groups, each with its own options); `defaults` holds the options groups do not set."""
 
     _sparse_ok = False  # whether the rule takes sparse gradients
+    _complex_ok = False  # whether the rule is right for complex parameters as written (linear)
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
@@ -221,6 +222,11 @@ class Optimizer:
                         continue
                     if g.is_sparse and not self._sparse_ok:
                         raise RuntimeError(self._sparse_message())
+                    if not self._complex_ok and p.is_complex():
+                        raise RuntimeError(
+                            f"{type(self).__name__}: complex parameters are not supported yet "
+                            f"(got one of shape {tuple(p.shape)} and dtype {p.dtype}); PyTorch "
+                            "updates them as pairs of reals (view_as_real)")
                     state = self.state[p]
                     if not state:
                         self._init_state(p, state, group)

@@ -18,6 +18,7 @@ class SGD(Optimizer):
     """
 
     _sparse_ok = True
+    _complex_ok = True  # a linear rule: right for complex numbers as it stands
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,

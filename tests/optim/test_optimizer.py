@@ -317,3 +317,12 @@ def test_adam_step_leaves_no_traced_allocation_behind():
         finally:
             tracemalloc.stop()
     assert grown < 64 * 8 * 4, grown  # less than one parameter's worth after 20 steps
+
+
+def test_complex_parameters_raise_where_the_rule_is_not_linear():
+    z = ag.ones(2, dtype=ag.complex128, requires_grad=True)
+    z.grad = ag.ones(2, dtype=ag.complex128)
+    with pytest.raises(RuntimeError, match="Adam: complex parameters are not supported"):
+        optim.Adam([z]).step()
+    optim.SGD([z], lr=0.5, momentum=0.9).step()  # linear: right as it stands
+    assert z.tolist() == [0.5 + 0j, 0.5 + 0j]
