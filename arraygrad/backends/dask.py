@@ -91,7 +91,7 @@ class DaskBackend(Backend):
     def index_add(self, target, axis, index, src):
         """Block-wise index-add: each block of target's rows adds the src rows whose index falls
         in it, with NumPy's unbuffered add (memory per task: one block plus index and src)."""
-        t = da.moveaxis(target, axis, 0)
+        t = da.moveaxis(da.asarray(target), axis, 0)
         s = da.moveaxis(da.asarray(src), axis, 0).rechunk({0: -1})
         idx = da.asarray(index).rechunk(-1)
         rows = da.arange(t.shape[0], chunks=(t.chunks[0],), dtype=idx.dtype)

@@ -554,6 +554,11 @@ def xlogy(input, other) -> Tensor:
         input = _full_like(input, other)
     if not isinstance(other, Tensor):
         other = _full_like(other, input)
+    if input._dev is not other._dev:  # a 0-d CPU tensor joins the other's device, as in mul
+        if other.ndim == 0 and other._dev.type == "cpu":
+            other = other.to(input._dev)
+        elif input.ndim == 0 and input._dev.type == "cpu":
+            input = input.to(other._dev)
     rt = _dt.result_type(input, other)  # before broadcasting a 0-d operand
     rt = rt if rt.kind >= _dt._FLOAT else _dt.get_default_dtype()
     a, b = _cast(input, rt, "xlogy"), _cast(other, rt, "xlogy")
