@@ -114,6 +114,12 @@ class LRScheduler:
 
     def step(self, epoch=None) -> None:
         """Advances the schedule one step (or, deprecated, to `epoch` by the closed form)."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                          "You should call them in this order: `optimizer.step()` before "
+                          "`lr_scheduler.step()`. Failure to do this will result in skipping "
+                          "the first value of the learning rate schedule.", UserWarning,
+                          stacklevel=2)
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)

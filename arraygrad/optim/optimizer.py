@@ -205,6 +205,7 @@ class Optimizer:
                                        f"new_kwargs), but got {r}.")
                 args, kwargs = r
         loss = self._step(*args, **kwargs)
+        self._opt_called = True  # lr_scheduler warns when it steps before the optimizer did
         for hook in list(self._post_hooks.values()):
             hook(self, args, kwargs)
         return loss

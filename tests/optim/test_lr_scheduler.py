@@ -159,3 +159,16 @@ def test_errors():
         warnings.simplefilter("always")
         ls.StepLR(opt, step_size=2).get_lr()
     assert any("get_last_lr" in str(x.message) for x in w)
+
+
+def test_scheduler_step_before_optimizer_step_warns_as_torch():
+    opt = ag.optim.SGD([ag.zeros(2, requires_grad=True)], lr=0.1)
+    s = ls.StepLR(opt, step_size=2)
+    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+        s.step()
+    opt2 = ag.optim.SGD([ag.zeros(2, requires_grad=True)], lr=0.1)
+    s2 = ls.StepLR(opt2, step_size=2)
+    opt2.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s2.step()
