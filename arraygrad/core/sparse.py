@@ -218,6 +218,11 @@ class SparseTensor(Tensor):
         return _coo(xp.asarray(self._idx, copy=True), xp.asarray(self._val, copy=True),
                     self._size, self._dev, self._coalesced)
 
+    @property
+    def data(self) -> SparseTensor:
+        """The same sparse tensor (it carries no history)."""
+        return self.detach()
+
     def detach(self) -> SparseTensor:
         """The same sparse tensor (it carries no history)."""
         return _coo(self._idx, self._val, self._size, self._dev, self._coalesced)

@@ -123,6 +123,14 @@ def test_mul_scales_values_and_mul_inplace():
     np.testing.assert_allclose(s.to_dense().numpy(), 0.5 * _dense_ref(IDX, VAL, (4, 2)))
 
 
+def test_data_detach_and_casts_stay_sparse():
+    s = ag.sparse_coo_tensor(IDX, VAL, (4, 2))
+    for t in (s.data, s.detach(), s.double(), s.cpu(), s.to("array_api_strict")):
+        assert t.is_sparse and t._nnz() == 5
+    assert s.double().dtype is ag.float64
+    assert s.to("array_api_strict").device == ag.device("array_api_strict")
+
+
 def test_zero_and_clone():
     s = ag.sparse_coo_tensor(IDX, VAL, (4, 2))
     c = s.clone()
