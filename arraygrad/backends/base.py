@@ -314,6 +314,11 @@ class Backend:
         cheap checks skips it, as PyTorch's CUDA kernels assert on the device instead."""
         return arr
 
+    def strided_view(self, arr, shape: tuple, strides: tuple, offset: int):
+        """arr's memory (row-major, in elements) seen with other shape/strides/offset, sharing it;
+        None where the library cannot express that (as_strided then gathers a copy)."""
+        return None
+
     def aliases(self, view, base) -> bool:
         """Whether `view` (computed from `base` by a view op) shares base's memory, so that a
         write into it shows in base. Libraries that mutate (`inplace`) answer with their

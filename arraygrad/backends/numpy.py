@@ -115,6 +115,13 @@ class NumpyBackend(Backend):
     def writable(self, arr):
         return type(arr) is np.ndarray and arr.flags.writeable
 
+    def strided_view(self, arr, shape, strides, offset):
+        if type(arr) is not np.ndarray or not arr.flags.c_contiguous:
+            return None
+        flat = arr.reshape(-1)[offset:]
+        return np.lib.stride_tricks.as_strided(flat, shape,
+                                               tuple(s * arr.itemsize for s in strides))
+
     def aliases(self, view, base):
         # one owner of the memory (NumPy collapses a view's base to the owning array): O(1),
         # unlike may_share_memory; a miss only means the write goes back functionally

@@ -18,13 +18,14 @@ import weakref
 from . import dtypes as _dt
 from .grad_mode import STATE
 from .graph import record
-from .ops._common import unbroadcast
 from .tensor import Tensor, _wrap
 
 __all__ = ["ViewInfo", "make_view", "mark_multi_output", "write", "refresh", "sync"]
 
-# how a step writes a view's values back into its parent
-PAD, BIJ, EXPAND = 0, 1, 2
+# how a step writes a view's values back into its parent: PAD (its adjoint pads with zeros), BIJ
+# (one-to-one), SUM (its adjoint sums copies: expand, as_strided)
+PAD, BIJ, SUM = 0, 1, 2
+EXPAND = SUM
 # PyTorch's CreationMeta
 DEFAULT, NO_GRAD_MODE, MULTI_OUTPUT = 0, 1, 2
 
@@ -224,31 +225,30 @@ def _int(dev):
     return dev.native_dtype(dev.default_int)
 
 
-def _put_step(K, s: Step, parent, val, mask, overlap: bool):
+def _put_step(K, s: Step, parent, val, mask):
     """parent with val (s's view of it) written where mask says the view was written."""
     if s.kind == BIJ:
         return _adjoint(K, val, (s,)), _adjoint(K, mask, (s,))
     if s.kind == PAD:
         m = _adjoint(K, mask, (s,))
         return K.where(m, _adjoint(K, val, (s,)), parent), m
-    # expand: each parent element takes the value written into its copies (one copy unless the
-    # view overlaps, and then every copy got the same value: fill_/zero_)
+    # expand, as_strided: each parent element takes the value written into its copies: one copy
+    # unless the view overlaps, and then the copies' mean (they agree after fill_/zero_)
     it = _int(s.dev)
-    cnt = unbroadcast(K, K.astype(mask, it), s.ctx)
+    cnt = _adjoint(K, K.astype(mask, it), (s,))
     m = cnt > 0
     if val.dtype == mask.dtype:  # bool values
-        picked = unbroadcast(K, K.astype(K.logical_and(mask, val), it), s.ctx) > 0
+        picked = _adjoint(K, K.astype(K.logical_and(mask, val), it), (s,)) > 0
     else:
-        total = unbroadcast(K, K.where(mask, val, K.zeros_like(val)), s.ctx)
-        if overlap:
-            one = K.where(m, cnt, K.ones_like(cnt))
-            kind = s.dev.to_ag[val.dtype].kind
-            total = total // one if kind <= _dt._INT else total / K.astype(one, total.dtype)
+        total = _adjoint(K, K.where(mask, val, K.zeros_like(val)), (s,))
+        one = K.where(m, cnt, K.ones_like(cnt))  # x / 1 is exact: one copy keeps its value
+        kind = s.dev.to_ag[val.dtype].kind
+        total = total // one if kind <= _dt._INT else total / K.astype(one, total.dtype)
         picked = K.astype(total, val.dtype) if total.dtype != val.dtype else total
     return K.where(m, picked, parent), m
 
 
-def put(dev, base_arr, steps, val, overlap: bool = False):
+def put(dev, base_arr, steps, val):
     """The base's new array: base_arr with val written into the view `steps` take (functional)."""
     K = dev.K
     parents = [base_arr]
@@ -256,7 +256,7 @@ def put(dev, base_arr, steps, val, overlap: bool = False):
         parents.append(s.fwd(K, parents[-1]))
     mask = K.ones(tuple(val.shape), dtype=dev.native_dtype(_dt.bool), device=dev.native)
     for s, p in zip(reversed(steps), reversed(parents), strict=True):
-        val, mask = _put_step(K, s, p, val, mask, overlap)
+        val, mask = _put_step(K, s, p, val, mask)
     return val
 
 
@@ -265,8 +265,8 @@ def _base_mask(dev, steps, shape):
     K = dev.K
     m = K.ones(tuple(shape), dtype=dev.native_dtype(_dt.bool), device=dev.native)
     for s in reversed(steps):
-        if s.kind == EXPAND:
-            m = unbroadcast(K, K.astype(m, _int(dev)), s.ctx) > 0
+        if s.kind == SUM:
+            m = _adjoint(K, K.astype(m, _int(dev)), (s,)) > 0
         else:
             m = _adjoint(K, m, (s,))
     return m
@@ -341,7 +341,7 @@ def write(self: Tensor, result: Tensor, op: str) -> None:
     if writes_through(self):
         self._data[...] = result._data
     else:
-        new = put(dev, base._data, info.steps, result._data, overlaps(self))
+        new = put(dev, base._data, info.steps, result._data)
         if b.writable(base._data):
             base._data[...] = new
         else:  # lazy: no compute here (a Dask graph is persisted where a step ends, not per write)

@@ -95,9 +95,19 @@ def _expanded_then_selected(M, t):
     return (e * e).sum(), [e], [w]
 
 
+def _as_strided(M, t):
+    w = t(W.reshape(-1)[:6], True)
+    y = w * 1
+    v = y.as_strided((2, 2), (1, 2), 1)
+    y2 = w * 2
+    y2[1:].as_strided((2,), (2,)).mul_(3)
+    u = y2.as_strided((3, 2), (1, 1))
+    return (v * v).sum() + (u * u).sum() + (y2 * y2).sum(), [v, y2, u], [w]
+
+
 SCENARIOS = [_slice_of_transpose, _select_of_narrow, _view_of_view_of_view, _diagonal,
              _other_views_see_the_write, _base_written_views_follow, _setitem_and_zero,
-             _in_place_unary_on_view, _expanded_then_selected]
+             _in_place_unary_on_view, _expanded_then_selected, _as_strided]
 
 
 @pytest.mark.parity
@@ -250,3 +260,17 @@ def test_second_order_through_copy_slices(torch):
     tw = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
     for a, b in zip(grads(ag, w), grads(torch, tw), strict=True):
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-12)
+
+
+def test_as_strided_errors_and_fill(device):
+    x = ag.zeros(4, device=device) * 1
+    with pytest.raises(RuntimeError, match="^as_strided: Negative strides are not supported"):
+        x.as_strided((2, 2), (1, -1))
+    with pytest.raises(RuntimeError, match=r"^setStorage: sizes \[3, 3\], strides \[2, 2\], "
+                                           r"storage offset 0, and itemsize 4 requiring a storage "
+                                           r"size of 36 are out of bounds for storage of size 16"):
+        x.as_strided((3, 3), (2, 2))
+    x.as_strided((2, 3), (1, 1)).fill_(2)  # overlapping: every copy gets the same value
+    assert x.tolist() == [2.0, 2.0, 2.0, 2.0]
+    assert x[1:].as_strided((2,), (2,)).tolist() == [2.0, 2.0]
+    assert x[1:].as_strided((1,), (1,)).storage_offset() == 1

@@ -17,14 +17,15 @@ from .. import dtypes as _dt
 from ..graph import record
 from ..tensor import Size, Tensor, _dim
 from ._common import method, unbroadcast
-from ..views import BIJ, EXPAND, PAD, Step, diagonal_geometry, expand_strides, geometry
+from ..tensor import _wrap
+from ..views import BIJ, EXPAND, PAD, SUM, Step, diagonal_geometry, expand_strides, geometry
 from ..views import contiguous_strides, make_view, reshape_strides
-from ._slicing import _basic, _slice_dim, _unslice
+from ._slicing import _basic, _slice_dim, _unslice, _zeros
 
 __all__ = [
     "reshape", "transpose", "swapaxes", "swapdims", "permute", "t", "adjoint", "unsqueeze",
     "squeeze", "flatten", "unflatten", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
-    "narrow", "select", "movedim", "moveaxis", "diagonal",
+    "narrow", "select", "movedim", "moveaxis", "diagonal", "as_strided",
 ]
 # view, view_as, reshape_as, expand and expand_as are Tensor methods only, as in PyTorch.
 
@@ -420,8 +421,68 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
                      strides, off)
 
 
+# ---- as_strided ----------------------------------------------------------------------------------
+def _lifted(pos, like, dev):
+    return _wrap(pos, dev) if isinstance(like, Tensor) else pos
+
+
+def _strided_fwd(pos, size: tuple, dev):
+    """as_strided replayed on the storage's array: a gather of the positions it reads."""
+    def fwd(K, a):
+        flat = K.reshape(a, (-1,))
+        return K.reshape(K.take(flat, _lifted(pos, flat, dev), axis=0), size)
+    return fwd
+
+
+def _strided_bw(K, n, s, g):
+    """The storage's gradient: each element gets the sum of the outputs that read it."""
+    pos, root_shape = n.ctx
+    z = _zeros(K, (math.prod(root_shape),), g, n.dev)
+    flat = K.reshape(g, (-1,))
+    return (K.reshape(K.index_add(z, 0, _lifted(pos, g, n.dev), flat), root_shape),)
+
+
+def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
+    """A view of input's storage (its base's elements, row-major) with the given size, strides
+    and offset (default input's own offset): NumPy/CuPy share memory through their strides,
+    the other backends gather, and writes go back as for every view."""
+    size, stride = _ints((size,), "as_strided"), _ints((stride,), "as_strided")
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    v = input._view
+    root = input if v is None else v.base
+    off = geometry(input)[1] if storage_offset is None else int(storage_offset)
+    n = root.numel()
+    need = off + sum((a - 1) * b for a, b in zip(size, stride, strict=True)) + 1 if all(size) \
+        else off
+    if need > n or off < 0:
+        item = input.element_size()
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {off}, and itemsize {item} requiring a storage size of "
+                           f"{need * item} are out of bounds for storage of size {n * item}")
+    dev = root._dev
+    xp = dev.xp
+    it = dev.native_dtype(dev.default_int)
+    pos = xp.full((), off, dtype=it, device=dev.native)
+    for i, (a, b) in enumerate(zip(size, stride, strict=True)):
+        ar = xp.arange(a, dtype=it, device=dev.native) * b
+        pos = pos + xp.reshape(ar, (1,) * i + (a,) + (1,) * (len(size) - i - 1))
+    pos = xp.reshape(xp.broadcast_to(pos, size), (-1,))
+    fwd = _strided_fwd(pos, size, dev)
+    ctx = (pos, tuple(root.shape))
+    data = dev.backend.strided_view(root._data, size, stride, off)
+    if data is None:
+        data = fwd(xp, root._data)
+    out = record(dev, data, "AsStridedBackward0", _strided_bw, (root,), (), ctx)
+    step = Step(fwd, _strided_bw, ctx, dev, SUM, "AsStridedBackward0")
+    return make_view(out, root, step, stride, off)
+
+
 for _f in (reshape, transpose, permute, t, adjoint, unsqueeze, squeeze, flatten, unflatten,
-           broadcast_to, narrow, select, movedim, diagonal):
+           broadcast_to, narrow, select, movedim, diagonal, as_strided):
     method(_f.__name__)(_f)
 Tensor.swapaxes = Tensor.swapdims = transpose
 Tensor.moveaxis = movedim
