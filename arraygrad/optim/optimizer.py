@@ -11,8 +11,9 @@ Parameter groups with per-group options, `zero_grad`, `step(closure)`, state key
   back into the parameter and its state, materialized (Dask: persisted) so that the task graph
   does not grow from step to step.
 
-Options are Python floats: a step reads no value back from the device. `foreach`, `fused`,
-`capturable` and `differentiable` are accepted with PyTorch's defaults and change nothing here.
+Options are Python floats: a step reads no value back from the device. `foreach`, `fused` and
+`capturable` are accepted and change nothing here (one implementation per rule);
+`differentiable=True` raises (steps are not recorded by autograd).
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ class Optimizer:
     _complex_ok = False  # whether the rule is right for complex parameters as written (linear)
 
     def __init__(self, params, defaults: dict):
+        if defaults.get("differentiable"):
+            raise NotImplementedError(
+                f"{type(self).__name__}(differentiable=True): arraygrad's optimizer steps are "
+                "not recorded by autograd; differentiating through step() is not supported")
         self.defaults = defaults
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict] = []

@@ -60,6 +60,8 @@ def test_generator_of_parameters_is_accepted():
     (lambda: optim.SparseAdam([_param(2)], lr=0.0), ValueError, "Invalid learning rate"),
     (lambda: optim.LBFGS([{"params": [_param(2)]}, {"params": [_param(2)]}]), ValueError,
      "parameter groups"),
+    (lambda: optim.Adam([_param(2)], differentiable=True), NotImplementedError,
+     "differentiable=True"),
 ])
 def test_invalid_construction_raises_as_torch(make, exc, match):
     with pytest.raises(exc, match=match):
