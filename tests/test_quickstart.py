@@ -20,10 +20,10 @@ def _one_blas_thread():
 
 
 def test_cli_runs_the_workflow_end_to_end(tmp_path, capsys):
-    assert main(["quickstart", "--epochs", "2", "--out", str(tmp_path)]) == 0
+    assert main(["quickstart", "--epochs", "1", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     for line in ["Shape of X [N, C, H, W]: arraygrad.Size([64, 1, 8, 8])", "Using cpu device",
-                 "NeuralNetwork(", "Epoch 2\n---", "Test Error:", "Accuracy:", "Done!",
+                 "NeuralNetwork(", "Epoch 1\n---", "Test Error:", "Accuracy:", "Done!",
                  f"Saved arraygrad Model State to {tmp_path / 'model.pth'}", 'Predicted: "']:
         assert line in text, line
     state = ag.load(tmp_path / "model.pth")

@@ -35,7 +35,8 @@ class DataLoader:
     argument errors). `num_workers > 0` loads in worker processes started with
     `multiprocessing_context` (the platform's default when None); `device=` (not in PyTorch) moves
     each batch to that device in this process while the next one is prepared in the background.
-    `pin_memory` is accepted and has no effect (no backend here has pinned host memory)."""
+    `pin_memory` is accepted and has no effect (no backend here has pinned host memory);
+    `in_order` is accepted, and batches always come in sampler order."""
 
     _initialized = False
 
