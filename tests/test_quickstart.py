@@ -46,3 +46,13 @@ def test_default_run_reaches_90_percent(tmp_path):
     assert r["accuracy"] >= 0.90, r["history"]
     assert r["history"]["train_loss"][-1] < r["history"]["train_loss"][0]
     assert all(isinstance(p, str) and isinstance(a, str) for p, a in r["predictions"])
+
+
+def test_fashion_mnist_path_with_the_tutorials_settings(tmp_path):
+    from tests.data.datasets.test_mnist import _write
+
+    _write(tmp_path / "FashionMNIST" / "raw", n_train=100, n_test=20)
+    r = quickstart.run("fashion-mnist", root=str(tmp_path), epochs=1, out=str(tmp_path / "o"),
+                       plot=False, quiet=True)
+    assert len(r["history"]["test_acc"]) == 1 and (tmp_path / "o" / "model.pth").exists()
+    assert all(p in quickstart.FashionMNIST.classes for p, _ in r["predictions"])
