@@ -52,6 +52,8 @@ def _float_dtype(dtype, dev, op: str):
 def _scan_kind(data) -> int:
     """The highest scalar kind in nested Python data (-1 if none)."""
     if isinstance(data, _PY_SCALARS):
+        if type(data) not in _PY_SCALARS and hasattr(data, "dtype"):
+            return -2  # a NumPy scalar (np.float64 subclasses float): its dtype decides
         return _dt._scalar_kind(data)
     if isinstance(data, Tensor):
         return data.dtype.kind

@@ -322,3 +322,12 @@ def test_bernoulli_values(device):
     p = ag.tensor([0.0, 1.0, 0.0, 1.0], device=device)
     out = ag.bernoulli(p)
     assert out.tolist() == [0.0, 1.0, 0.0, 1.0] and out.dtype is ag.float32
+
+
+@pytest.mark.parity
+def test_numpy_scalars_keep_their_dtype_as_in_pytorch(torch):
+    for v in (np.float64(1.5), np.float32(2), np.int64(3), np.int32(4), np.bool_(True),
+              np.complex128(1j)):
+        t = ag.tensor(v)
+        assert t.dtype.name == str(torch.tensor(v).dtype).split(".")[1]
+        assert t.item() == v
