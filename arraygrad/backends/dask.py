@@ -81,7 +81,7 @@ class DaskBackend(Backend):
         return np.asarray(arr.compute()) if isinstance(arr, da.Array) else np.asarray(arr)
 
     def materialize(self, arr):
-        # persist: Dask graphs grow by one step per iteration otherwise (BACKEND-NOTES.md);
+        # persist: Dask graphs grow by one step per iteration otherwise (docs/backends.md);
         # the graphs persisted here are small, and skipping optimisation saves ~15% a step
         return arr.persist(optimize_graph=False) if isinstance(arr, da.Array) else arr
 
