@@ -106,3 +106,63 @@ def test_same_values_and_grads_on_every_device(device, sparse):
         got.append((to_numpy(out), to_numpy(g)))
     for a, b in zip(*got, strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-6)
+
+
+# ---- EmbeddingBag --------------------------------------------------------------------------------
+_BAGS = [
+    (dict(mode="sum"), [[1, 2, 4], [4, 3, 2]], None, False),
+    (dict(mode="mean", padding_idx=2), [1, 2, 4, 4, 3, 2, 2, 0], [0, 2, 2, 5], False),
+    (dict(mode="max"), [1, 2, 4, 4, 3, 2, 9, 0], [0, 2, 5, 5], False),
+    (dict(mode="sum", include_last_offset=True), [1, 2, 4, 4, 3, 2], [0, 2, 5, 6], True),
+    (dict(mode="max", padding_idx=3), [[1, 3, 4], [3, 3, 3]], None, False),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("kw,inp,offsets,weighted", _BAGS)
+def test_embedding_bag_matches_torch(torch, kw, inp, offsets, weighted):
+    tm = torch.nn.EmbeddingBag(10, 3, **kw).double()
+    am = nn.EmbeddingBag(10, 3, dtype=ag.float64, **kw)
+    assert repr(am) == repr(tm)
+    am.load_state_dict({k: ag.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    targs = [torch.tensor(inp), None if offsets is None else torch.tensor(offsets)]
+    aargs = [ag.tensor(inp), None if offsets is None else ag.tensor(offsets)]
+    if weighted:
+        p = random_array(len(inp), seed=4)
+        targs.append(torch.tensor(p))
+        aargs.append(ag.tensor(p))
+    ot, oa = tm(*targs), am(*aargs)
+    np.testing.assert_allclose(to_numpy(oa), ot.detach().numpy(), rtol=1e-12)
+    w = random_array(*ot.shape, seed=5)
+    (ot * torch.tensor(w)).sum().backward()
+    (oa * ag.tensor(w)).sum().backward()
+    np.testing.assert_allclose(to_numpy(am.weight.grad), tm.weight.grad.numpy(), rtol=1e-12,
+                               atol=1e-15)
+
+
+def test_embedding_bag_sparse_gradient_and_errors():
+    ag.manual_seed(0)
+    dense = nn.EmbeddingBag(6, 2, mode="mean")
+    sparse = nn.EmbeddingBag(6, 2, mode="mean", sparse=True)
+    sparse.load_state_dict(dense.state_dict())
+    for m in (dense, sparse):
+        (m(ag.tensor([1, 1, 4, 5]), ag.tensor([0, 3])) ** 2).sum().backward()
+    assert sparse.weight.grad.is_sparse
+    np.testing.assert_allclose(to_numpy(sparse.weight.grad.to_dense()),
+                               to_numpy(dense.weight.grad), rtol=1e-6)
+    with pytest.raises(ValueError, match="offsets has to be a 1D Tensor but got None"):
+        dense(ag.tensor([1, 2]))
+    with pytest.raises(NotImplementedError, match="per_sample_weights is only supported for "
+                                                  "mode='sum'"):
+        dense(ag.tensor([[1, 2]]), per_sample_weights=ag.ones(1, 2))
+
+
+def test_embedding_bag_same_on_every_device(device):
+    got = []
+    for dev in ("cpu", device):
+        ag.manual_seed(0)
+        m = nn.EmbeddingBag(7, 3, mode="mean", padding_idx=0).to(dev)
+        out = m(ag.tensor([1, 0, 4, 4, 6, 2], device=dev), ag.tensor([0, 2, 2], device=dev))
+        (out * out).sum().backward()
+        got.append(to_numpy(ag.cat([out.reshape(-1), m.weight.grad.reshape(-1)])))
+    np.testing.assert_allclose(got[1], got[0], rtol=1e-6)

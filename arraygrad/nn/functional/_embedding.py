@@ -19,7 +19,7 @@ from ...core.ops._slicing import _zeros
 from ...core.sparse import _coo
 from ...core.tensor import Tensor, _wrap
 
-__all__ = ["embedding"]
+__all__ = ["embedding", "embedding_bag"]
 
 _HOST_EAGER = ("cpu", "array_api_strict")
 
@@ -108,3 +108,82 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     out = xp.reshape(xp.take(weight._data, idx, axis=0), tuple(input.shape) + (dim,))
     return record(dev, out, "EmbeddingBackward0", _embedding_bw, (weight,), (),
                   (idx, num, padding_idx, scale_grad_by_freq, sparse))
+
+
+def _bag_positions(input: Tensor, offsets, include_last_offset: bool) -> tuple:
+    """(positions (B, Lmax) into the flattened input, N marking an empty slot; bag count B):
+    built on the host from offsets, which PyTorch also reads on the host."""
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
+                             "is a mini-batch of fixed length sequences.")
+        b, n = input.shape
+        return [[i * n + j for j in range(n)] for i in range(b)], b
+    if input.ndim != 1:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{input.ndim}")
+    if offsets is None:
+        raise ValueError("offsets has to be a 1D Tensor but got None")
+    offs = [int(v) for v in (offsets.tolist() if isinstance(offsets, Tensor) else offsets)]
+    total = input.shape[0]
+    if offs and offs[0] != 0:
+        raise RuntimeError(f"embedding_bag(): offsets[0] has to be 0, i.e., the first sequence "
+                           f"in the mini-batch has to start from position 0. However, got "
+                           f"{offs[0]}")
+    ends = offs[1:] + ([] if include_last_offset else [total])
+    starts = offs[:len(ends)]
+    rows = [list(range(s, e)) for s, e in zip(starts, ends, strict=True)]
+    width = max([len(r) for r in rows] + [1])
+    return [r + [total] * (width - len(r)) for r in rows], len(rows)
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
+                  max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxima of bags of embedding rows: bags are the rows of a 2-D input, or
+    the slices of a 1-D input that offsets start; padding_idx entries are left out of bags and
+    an empty bag gives zeros (PyTorch's `F.embedding_bag`)."""
+    from ...core.creation import full, tensor
+    from ...core.ops.joining import cat
+
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, got {mode}")
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                      f"per_sample_weights is only supported for mode='sum' "
+                                      f"(got mode='{mode}'). Please open a feature request on "
+                                      f"GitHub.")
+        if tuple(per_sample_weights.shape) != tuple(input.shape):
+            raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape})"
+                             f" is not None, then it must have the same shape as the input "
+                             f"({input.shape})")
+    pos, bags = _bag_positions(input, offsets, include_last_offset)
+    flat = input.reshape(-1)
+    emb = embedding(flat, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
+    dim = weight.shape[1]
+    if per_sample_weights is not None:
+        emb = emb * per_sample_weights.reshape(-1, 1)
+    fill = float("-inf") if mode == "max" else 0.0
+    keep = None
+    if padding_idx is not None:
+        pad = padding_idx + weight.shape[0] if padding_idx < 0 else padding_idx
+        keep = (flat != pad).unsqueeze(1)
+        emb = emb.masked_fill(keep.logical_not(), fill)
+    ext = cat([emb, full((1, dim), fill, dtype=emb.dtype, device=emb.device)], 0)
+    width = len(pos[0]) if pos else 1
+    idx = tensor([p for row in pos for p in row], dtype=flat.dtype, device=flat.device)
+    grid = ext.index_select(0, idx).reshape(bags, width, dim)
+    if mode == "sum":
+        return grid.sum(1)
+    if mode == "max":
+        best = grid.amax(1)
+        return best.masked_fill(best == float("-inf"), 0.0)
+    valid = (idx != flat.shape[0]).to(emb.dtype).reshape(bags, width)
+    if keep is not None:
+        kept = cat([keep.reshape(-1).to(emb.dtype),
+                    full((1,), 0.0, dtype=emb.dtype, device=emb.device)], 0)
+        valid = kept.index_select(0, idx).reshape(bags, width)
+    return grid.sum(1) / valid.sum(1, keepdim=True).clamp(min=1.0)

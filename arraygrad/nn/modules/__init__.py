@@ -15,7 +15,7 @@ from .loss import *  # noqa: F403
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .distance import CosineSimilarity, PairwiseDistance
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .attention import MultiheadAttention
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .conv import Conv1d, Conv2d, Conv3d
