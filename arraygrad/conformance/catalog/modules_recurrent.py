@@ -1,6 +1,6 @@
 """The 'modules' feature, recurrent and attention part: RNN, LSTM, GRU and their cells,
-Embedding, MultiheadAttention, TransformerEncoderLayer and TransformerEncoder, each against a NumPy
-float64 reference written from PyTorch's formulas."""
+Embedding, EmbeddingBag, MultiheadAttention, TransformerEncoderLayer and TransformerEncoder, each
+against a NumPy float64 reference written from PyTorch's formulas."""
 
 from __future__ import annotations
 
@@ -181,6 +181,10 @@ register(
     ModuleInfo("GRUCell", nn.GRUCell, _cell_samples, _cell_ref("GRU")),
     ModuleInfo("Embedding", nn.Embedding, _embedding_samples,
                lambda state, init, idx: state["weight"][idx]),
+    ModuleInfo("EmbeddingBag", nn.EmbeddingBag,
+               lambda rng: [ModuleSample({"num_embeddings": 5, "embedding_dim": 2, "mode": "mean"},
+                                         (rng.integers(0, 5, (2, 3)),), desc="(2, 3) bags, mean")],
+               lambda state, init, idx: state["weight"][idx].mean(1)),
     ModuleInfo("MultiheadAttention", nn.MultiheadAttention, _mha_samples, _mha_ref),
     ModuleInfo("TransformerEncoderLayer", nn.TransformerEncoderLayer,
                lambda rng: [ModuleSample(_layer_kwargs(), (rng.standard_normal((3, 2, 4)),),
