@@ -221,19 +221,30 @@ class ChunkShuffleSampler(Sampler):
         """Sets the epoch, which with `seed` decides the order."""
         self.epoch = epoch
 
-    def plan(self) -> list:
-        """[(chunk ids, row permutation of their concatenation or None)] in reading order."""
-        bounds = self.dataset.chunk_bounds
+    def _windows(self, g: Generator) -> list:
+        n = len(self.dataset.chunk_bounds)
         if not self.shuffle:
-            return [([k], None) for k in range(len(bounds))]
+            return [[k] for k in range(n)]
+        order = g._permutation(n, "int64").tolist()
+        return [order[w:w + self.window] for w in range(0, n, self.window)]
+
+    def chunk_order(self) -> list:
+        """The chunks in the order they are read this epoch."""
         g = Generator().manual_seed(self.seed + self.epoch)
-        order = g._permutation(len(bounds), "int64").tolist()
-        out = []
-        for w in range(0, len(order), self.window):
-            ids = order[w:w + self.window]
+        return [k for ids in self._windows(g) for k in ids]
+
+    def plan(self):
+        """Yields (chunk ids, row permutation of their concatenation or None) in reading order;
+        each window's permutation is drawn when it is reached, so the plan itself holds one
+        window's indices, not the dataset's."""
+        bounds = self.dataset.chunk_bounds
+        g = Generator().manual_seed(self.seed + self.epoch)
+        for ids in self._windows(g):
+            if not self.shuffle:
+                yield ids, None
+                continue
             rows = sum(bounds[k][1] - bounds[k][0] for k in ids)
-            out.append((ids, g._permutation(rows, "int64")))
-        return out
+            yield ids, g._permutation(rows, "int64")
 
     def __iter__(self):
         bounds = self.dataset.chunk_bounds
@@ -249,12 +260,11 @@ class _ChunkStream:
     """The loader path for a ChunkedDataset: a thread reads whole chunks in the plan's order into
     a queue of `prefetch` chunks; this side joins a window, permutes it and cuts batches."""
 
-    def __init__(self, dataset: ChunkedDataset, plan: list, batch_size: int, drop_last: bool,
-                 prefetch: int):
+    def __init__(self, dataset: ChunkedDataset, plan, ids: list, batch_size: int,
+                 drop_last: bool, prefetch: int):
         self._plan, self._batch, self._drop_last = plan, batch_size, drop_last
         self._queue = queue.Queue(maxsize=max(1, prefetch))
         self._stop = threading.Event()
-        ids = [k for w, _ in plan for k in w]
         self._thread = threading.Thread(target=_read_chunks,
                                         args=(dataset, ids, self._queue, self._stop), daemon=True)
         self._thread.start()
@@ -338,10 +348,11 @@ def stream(loader) -> _ChunkStream | None:
     if isinstance(s, ChunkShuffleSampler):
         if s.dataset is not ds:
             return None
-        plan, prefetch = s.plan(), s.window
+        plan, ids, prefetch = s.plan(), s.chunk_order(), s.window
     else:
-        plan, prefetch = [([k], None) for k in range(len(ds.chunk_bounds))], 2
-    return _ChunkStream(ds, plan, loader.batch_size, loader.drop_last, prefetch)
+        ids = list(range(len(ds.chunk_bounds)))
+        plan, prefetch = [([k], None) for k in ids], 2
+    return _ChunkStream(ds, plan, ids, loader.batch_size, loader.drop_last, prefetch)
 
 
 def to_zarr(data, path, chunks: int = 4096, compressors="default") -> ChunkedDataset:

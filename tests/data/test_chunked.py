@@ -61,6 +61,8 @@ def test_chunk_shuffle_is_reproducible_and_changes_per_epoch(npy):
     s = C.ChunkShuffleSampler(npy, seed=4)
     s.set_epoch(1)
     assert list(s) != a and sorted(s) == list(range(N))
+    assert [k for ids, _ in s.plan() for k in ids] == s.chunk_order()
+    assert sorted(s.chunk_order()) == list(range(len(npy.chunk_bounds)))
     assert list(C.ChunkShuffleSampler(npy, shuffle=False)) == list(range(N))
     # rows stay within their window of chunks: the first window's rows come from 4 chunks
     first_window = {i // 32 for i in a[:4 * 32 - 20]}
