@@ -92,6 +92,7 @@ def _forward_of(ratios, ag, workload, step):
 
 
 def main(argv=None) -> int:
+    """Prints one table row per workload."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workloads", nargs="*", default=["mlp"])
     parser.add_argument("--ratios", type=pathlib.Path, default=DEFAULT_RATIOS)

@@ -91,6 +91,7 @@ class ModuleInfo(Entry):
     doc: str = ""
 
     def cases(self, ctx) -> Iterator[Case]:
+        """forward and cross_backend per dtype; grad (float64) on the numpy backend."""
         dev = ctx.device
         for dt in self.dtypes:
             yield Case(self, "forward", dt, _per_sample(self, ctx, dt, "forward", _forward))

@@ -355,6 +355,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
+        """One line per entry: its kind, dtype and size, as PyTorch prints them."""
         return "\n".join(_param_repr(k, p) for k, p in enumerate(self))
 
     def __call__(self, *args, **kwargs):
@@ -489,6 +490,7 @@ class ParameterDict(Module):
         return self
 
     def extra_repr(self) -> str:
+        """One line per entry: its kind, tensor type and size, as PyTorch prints them."""
         return "\n".join(_param_repr(k, p, typename=True) for k, p in self.items())
 
     def __call__(self, input):

@@ -23,6 +23,7 @@ class Flatten(Module):
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
+        """The settings PyTorch's repr shows: start_dim and end_dim."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -52,4 +53,5 @@ class Unflatten(Module):
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self) -> str:
+        """The settings PyTorch's repr shows: dim and unflattened_size."""
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
