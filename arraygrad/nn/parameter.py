@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..core.creation import empty
-from ..core.tensor import Tensor
+from ..core.tensor import Tensor, _wrap
 
 __all__ = ["Parameter", "Buffer"]
 
@@ -57,7 +57,8 @@ class Parameter(Tensor):
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (self.detach(), self._rg))
+        # a plain tensor over the same array (a detach() view carries weak references)
+        return (_rebuild_parameter, (_wrap(self._data, self._dev), self._rg))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:

@@ -4,6 +4,7 @@ zero_grad, repr and the attribute protocol (tests for arraygrad/nn/modules/modul
 from __future__ import annotations
 
 import copy
+import pickle
 
 import pytest
 
@@ -61,6 +62,15 @@ def test_parameter_deepcopy_is_independent():
     with ag.no_grad():
         clone.fc1.weight.fill_(7.0)
     assert float(net.fc1.weight.max()) < 7.0
+
+
+def test_modules_pickle_with_their_parameters():
+    net = Net()
+    clone = pickle.loads(pickle.dumps(net))
+    assert isinstance(clone.fc1.weight, nn.Parameter) and clone.fc1.weight.requires_grad
+    x = ag.randn(2, 3)
+    assert bool((clone(x) == net(x)).all())
+    assert list(clone.state_dict()) == list(net.state_dict())
 
 
 def test_setattr_reassignment_rules():
