@@ -340,6 +340,7 @@ def _run(roots, root_grads, retain: bool, create: bool, cap: _Capture | None) ->
                 if not retain and n.saved:
                     n.saved = None
                     n.saved_t = None
+                    n.versions = None  # it holds the saved input tensors: free them too
             for e, gi in zip(n.next, grads):  # noqa: B905  (hot loop: no keyword call)
                 if e is None:
                     continue

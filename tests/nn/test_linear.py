@@ -116,10 +116,6 @@ def test_bilinear_matches_numpy_and_gradients():
         layer(ag.zeros(4, 3), ag.zeros(4, 3))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core/autograd.py frees node.saved/saved_t after a node runs but keeps node.versions, which "
-    "holds the saved input Tensors until the graph is dropped; the fix is `n.versions = None` "
-    "next to `n.saved_t = None` (reported to the lead)"))
 def test_saved_input_is_freed_once_backward_used_it():
     l1, l2 = nn.Linear(8, 8), nn.Linear(8, 1)
     h = l1(ag.randn(4, 8))

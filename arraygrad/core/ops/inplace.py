@@ -210,7 +210,9 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
         src = E._cast(src, self.dtype)
 
     def fn(s):
-        return record(s._dev, s._dev.xp.broadcast_to(src._data, s._data.shape) + s._data * 0,
+        # a fresh array of self's shape: src's values only (adding self * 0 kept NaN and inf)
+        xp = s._dev.xp
+        return record(s._dev, xp.asarray(xp.broadcast_to(src._data, s._data.shape), copy=True),
                       "CopyBackwards", _copy_bw, (s, src), (), src._data.shape)
     return apply_inplace(self, fn, "copy_")
 

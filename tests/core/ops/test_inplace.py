@@ -322,3 +322,9 @@ def test_inplace_methods_cover_torchs_for_these_families(torch):
     missing = sorted(n + "_" for n in names
                      if hasattr(torch.Tensor, n + "_") and not hasattr(ag.Tensor, n + "_"))
     assert missing == []
+
+
+def test_copy_into_nan_and_inf_writes_the_source(device):
+    x = ag.tensor([float("nan"), float("inf"), -float("inf")], device=device)
+    x.copy_(ag.tensor([1.0, 2.0, 3.0], device=device))
+    assert x.tolist() == [1.0, 2.0, 3.0]
