@@ -140,6 +140,16 @@ def test_embedding_bag_matches_torch(torch, kw, inp, offsets, weighted):
                                atol=1e-15)
 
 
+@pytest.mark.parity
+def test_embedding_bag_max_sends_tied_gradients_to_one_row_like_torch(torch):
+    w = [[1.0, 2.0], [1.0, 2.0], [0.0, 3.0]]
+    tm = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(w), freeze=False, mode="max")
+    am = nn.EmbeddingBag.from_pretrained(ag.tensor(w), freeze=False, mode="max")
+    tm(torch.tensor([[0, 1, 2]])).sum().backward()
+    am(ag.tensor([[0, 1, 2]])).sum().backward()
+    np.testing.assert_array_equal(to_numpy(am.weight.grad), tm.weight.grad.numpy())
+
+
 def test_embedding_bag_sparse_gradient_and_errors():
     ag.manual_seed(0)
     dense = nn.EmbeddingBag(6, 2, mode="mean")

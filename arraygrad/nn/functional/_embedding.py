@@ -179,7 +179,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if mode == "sum":
         return grid.sum(1)
     if mode == "max":
-        best = grid.amax(1)
+        best = grid.max(1)[0]  # max(dim), not amax: ties send the gradient to one row, as PyTorch
         return best.masked_fill(best == float("-inf"), 0.0)
     valid = (idx != flat.shape[0]).to(emb.dtype).reshape(bags, width)
     if keep is not None:
