@@ -137,3 +137,15 @@ def test_no_grad_inference_saves_nothing():
         out = l2(h)
         del h
     assert out.grad_fn is None and ref() is None
+
+
+@pytest.mark.parity
+def test_complex_linear_gradients_follow_pytorchs_convention(torch):
+    rng = np.random.default_rng(0)
+    x, w, b = (rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in ((4, 3), (2, 3), (2,)))
+    ours = [ag.tensor(v, dtype=ag.complex128, requires_grad=True) for v in (x, w, b)]
+    theirs = [torch.tensor(v, dtype=torch.complex128, requires_grad=True) for v in (x, w, b)]
+    F.linear(*ours).abs().sum().backward()
+    torch.nn.functional.linear(*theirs).abs().sum().backward()
+    for a, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ...core import dtypes as _dt
 from ...core.grad_mode import STATE
 from ...core.graph import record
+from ...core.ops.complex import holomorphic
 from ...core.ops.linalg import einsum
 from ...core.tensor import Tensor
 
@@ -32,6 +33,11 @@ def _linear_bw(K, n, s, g):
     if len(n.needs) > 2 and n.needs[2]:
         gb = K.sum(g2, axis=0)
     return gx, gw, gb
+
+
+# complex weights: x W^T + b is holomorphic in each argument, so PyTorch's convention is the real
+# formula with conjugates in and out (g conj(W), g^T conj(x))
+_linear_bw_complex = holomorphic(_linear_bw)
 
 
 def _check(op: str, input, weight, bias) -> None:
@@ -82,8 +88,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     grad = STATE.enabled
     saved = (input if grad and weight._rg else None, weight if grad and input._rg else None)
     inputs = (input, weight) if bias is None else (input, weight, bias)
+    bw = _linear_bw_complex if weight.dtype.kind == _dt._COMPLEX else _linear_bw
     return record(dev, out, "AddmmBackward0" if bias is not None else "MmBackward0",
-                  _linear_bw, inputs, saved, (in_shape, out_f))
+                  bw, inputs, saved, (in_shape, out_f))
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
