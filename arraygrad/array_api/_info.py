@@ -23,13 +23,18 @@ class _Info:
     def default_dtypes(self, *, device=None) -> dict:
         dev = _dev(device)
         f = _dt.get_default_dtype()
+        if f not in dev.to_native:  # array-api-strict's no_float64 device under float64
+            f = dev.default_float
         return {"real floating": f, "complex floating": _dt._complex_of(f),
                 "integral": dev.default_int, "indexing": dev.default_int}
 
     def devices(self) -> list:
         out = []
         for name in _backends.available():
-            b = _backends.get(name)
+            try:
+                b = _backends.get(name)
+            except _backends.BackendUnavailable:  # installed, but fails to load here
+                continue
             for nd in b.native_devices():
                 idx = b.index_of(nd)
                 try:

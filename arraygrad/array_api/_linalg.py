@@ -10,7 +10,7 @@ import arraygrad as _ag
 from ..core.ops import linalg as _la
 from ..core.tensor import Tensor, _wrap
 from ._common import _axis_tuple
-from ._data_types import _operands
+from ._data_types import _operands, result_type
 from ._elementwise import conj, multiply
 from ._manipulation import concat, permute_dims
 from ._statistical import sum
@@ -67,7 +67,8 @@ def vecdot(x1: Tensor, x2: Tensor, /, *, axis: int = -1) -> Tensor:
     if a.shape[axis] != b.shape[axis]:
         raise ValueError(f"vecdot(): axis {axis} has size {a.shape[axis]} in x1 (shape "
                          f"{tuple(a.shape)}) but {b.shape[axis]} in x2 (shape {tuple(b.shape)})")
-    return sum(multiply(conj(a), b), axis=axis)
+    # the standard's type promotion (int8 . int8 is int8), not sum's widened accumulation
+    return sum(multiply(conj(a), b), axis=axis, dtype=result_type(a, b))
 
 
 # ---- indexing ------------------------------------------------------------------------------------

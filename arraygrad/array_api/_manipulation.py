@@ -42,7 +42,7 @@ def concat(arrays, /, *, axis: int | None = 0) -> Tensor:
     return _ag.cat(arrays, axis)
 
 
-def expand_dims(x: Tensor, /, *, axis: int = 0) -> Tensor:
+def expand_dims(x: Tensor, /, axis: int = 0) -> Tensor:
     n = x.ndim + 1
     if not -n <= axis < n:
         raise IndexError(f"expand_dims(): axis {axis} is out of range for a {x.ndim}-D array")

@@ -42,25 +42,35 @@ def _accumulating(x: Tensor, dtype, op: str) -> Tensor:
     return x if d is x.dtype else _cast(x, d, op)
 
 
+def _as(out: Tensor, d, op: str) -> Tensor:
+    """out in dtype d: arraygrad's ops widen integers as PyTorch does (uint16 -> int64) and some
+    libraries' kernels to 64 bits; integer sums and products wrap modulo 2**bits either way, so
+    casting the result back is exact."""
+    return out if out.dtype is d else _cast(out, d, op)
+
+
 def sum(x: Tensor, /, *, axis=None, dtype=None, keepdims: builtins.bool = False) -> Tensor:  # noqa: A001
-    """Sum over axis (all when None; none when ()); integers sum in the default integer dtype."""
+    """Sum over axis (all when None; none when ()); integers sum in the default integer dtype
+    (unsigned ones in the unsigned one) unless dtype= says otherwise."""
     x = _accumulating(x, dtype, "sum")
     axes = _axis_tuple(axis, x.ndim)
     if axes == ():
         return _ag.clone(x)
-    return _ag.sum(x, axes, keepdims, dtype=x.dtype)
+    return _as(_ag.sum(x, axes, keepdims, dtype=x.dtype), x.dtype, "sum")
 
 
 def prod(x: Tensor, /, *, axis=None, dtype=None, keepdims: builtins.bool = False) -> Tensor:
+    """Product over axis, in the dtype `sum` would accumulate in."""
     x = _accumulating(x, dtype, "prod")
+    d = x.dtype
     axes = _axis_tuple(axis, x.ndim)
     if axes == ():
         return _ag.clone(x)
     if axes is None:
-        out = _ag.prod(reshape(x, (-1,)), 0)
+        out = _as(_ag.prod(reshape(x, (-1,)), 0, dtype=d), d, "prod")
         return reshape(out, (1,) * x.ndim) if keepdims else out
     for a in sorted((a % x.ndim for a in axes), reverse=True):
-        x = _ag.prod(x, a, keepdim=keepdims)
+        x = _as(_ag.prod(x, a, keepdim=keepdims, dtype=d), d, "prod")
     return x
 
 
@@ -107,7 +117,8 @@ def _cumulative(name: str, torch_name: str, initial):
                 raise ValueError(f"{name}(): axis is required for a {x.ndim}-D array")
             axis = 0
         x = _accumulating(x, dtype, name)
-        out = getattr(_ag, torch_name)(x, axis) if x.ndim else x
+        out = _as(getattr(_ag, torch_name)(x, axis, dtype=x.dtype), x.dtype, name) if x.ndim \
+            else x
         if include_initial:
             shape = list(x.shape)
             shape[axis] = 1

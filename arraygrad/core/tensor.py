@@ -339,8 +339,12 @@ class Tensor:
         return repr(self)
 
     # ---- the array API's array object -----------------------------------------------------------
-    def __dlpack__(self, *args, **kwargs):
-        return self._computed().__dlpack__(*args, **kwargs)
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """The standard's DLPack export of the backend array (only the keywords given are passed
+        on, so libraries that predate DLPack 1.0 still export)."""
+        kw = {k: v for k, v in (("stream", stream), ("max_version", max_version),
+                                ("dl_device", dl_device), ("copy", copy)) if v is not None}
+        return self._computed().__dlpack__(**kw)
 
     def __dlpack_device__(self):
         return self._computed().__dlpack_device__()
