@@ -48,6 +48,19 @@ def test_sparse_gradient_is_row_sparse_and_densifies_to_torchs(torch):
     np.testing.assert_allclose(to_numpy(g.coalesce().to_dense()), to_numpy(g.to_dense()))
 
 
+@pytest.mark.parity
+def test_sparse_gradient_drives_sparse_adam_like_torch(torch):
+    tm, am = _pair(torch, padding_idx=0, sparse=True)
+    to = torch.optim.SparseAdam(tm.parameters(), lr=0.1)
+    ao = ag.optim.SparseAdam(am.parameters(), lr=0.1)
+    for idx in ([[1, 2, 2], [0, 9, 1]], [[3, 3, 0]]):
+        for m, opt, lib in ((tm, to, torch), (am, ao, ag)):
+            opt.zero_grad()
+            (m(lib.tensor(idx)) ** 2).sum().backward()
+            opt.step()
+    np.testing.assert_allclose(to_numpy(am.weight), tm.weight.detach().numpy(), rtol=1e-12)
+
+
 def test_sparse_and_dense_gradients_agree_and_accumulate():
     ag.manual_seed(0)
     dense = nn.Embedding(6, 2, padding_idx=0)
