@@ -1,6 +1,6 @@
 """The backend registry: which array library serves which device type.
 
-Built in: numpy ("cpu"), array_api_strict, dask, cupy ("cuda"). Others plug in by
+Built in: numpy ("cpu"), array_api_strict, dask, cupy ("cuda"), jax. Others plug in by
 `register(name, namespace_or_adapter)` or by an entry point in group `arraygrad.backends`
 whose object is an array-API namespace, a `Backend`, or a callable returning either.
 """
@@ -21,10 +21,11 @@ _BUILTIN = {
     "dask": ("arraygrad.backends.dask", "pip install 'arraygrad[dask]'"),
     "cupy": ("arraygrad.backends.cupy",
              "pip install 'arraygrad[cupy]' on a machine with a CUDA GPU"),
+    "jax": ("arraygrad.backends.jax", "pip install 'arraygrad[jax]'"),
 }
 # device type (the part of a device string before ':') -> backend name
 _DEVICE_TYPES = {"cpu": "numpy", "numpy": "numpy", "cuda": "cupy", "cupy": "cupy", "dask": "dask",
-                 "array_api_strict": "array_api_strict"}
+                 "array_api_strict": "array_api_strict", "jax": "jax"}
 
 _loaded: dict[str, Backend] = {}
 _registered: dict[str, object] = {}

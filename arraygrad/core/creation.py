@@ -160,10 +160,24 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         if device is not None:
             out = out.to(as_device(device))
         return out.to(dtype) if dtype is not None else out
-    dev = as_device(device)
+    dev = as_device(device) if device is not None else _array_device(data)
     if _scan_kind(data) >= -1:
         return tensor(data, dtype=dtype, device=dev)
     return _wrap(_foreign(data, dev, dtype, copy=False), dev)
+
+
+def _array_device(data):
+    """The device of a loaded non-host backend whose array type `data` is (a CuPy array, a JAX
+    array or tracer: as_tensor keeps it there, as torch.as_tensor keeps a CUDA array on CUDA);
+    otherwise the default device."""
+    from .. import backends as _backends
+    from .device import device as _device
+
+    for b in list(_backends._loaded.values()):
+        at = b.array_type
+        if b.device_type != "cpu" and at is not None and isinstance(data, at):
+            return _device(b.device_type, b.index_of(b.device_of(data)))
+    return as_device(None)
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
