@@ -19,6 +19,11 @@ def _chunk(x, chunks, dim=0):
     return _split(x, -(-x.shape[dim] // chunks), dim)
 
 
+def _as_strided(x, size, stride, offset=0):
+    flat = np.ascontiguousarray(x).reshape(-1)[offset:]
+    return np.lib.stride_tricks.as_strided(flat, size, [s * x.itemsize for s in stride]).copy()
+
+
 def _diag_embed(x):
     out = np.zeros(x.shape + x.shape[-1:], dtype=x.dtype)
     i = np.arange(x.shape[-1])
@@ -103,6 +108,8 @@ register(
     _S("diagonal", lambda x, offset=0, dim1=0, dim2=1: np.diagonal(x, offset, dim1, dim2),
        (((3, 4),), {}, "main"), (((3, 4),), {"offset": 1}, "offset 1"),
        (((2, 3, 3),), {"dim1": 1, "dim2": 2}, "batched")),
+    _S("as_strided", _as_strided, (((3, 4), [2, 2], [1, 4]), {}, "columns of rows"),
+       (((6,), [2, 3], [1, 1], 1), {}, "overlapping windows, offset 1")),
     _S("diag", lambda x, diagonal=0: np.diag(x, diagonal), (((3,),), {}, "1-D to 2-D"),
        (((3, 3),), {"diagonal": -1}, "2-D to 1-D, below")),
     _S("diag_embed", _diag_embed, (((2, 3),), {}, "batched")),
