@@ -91,6 +91,7 @@ class Tensor:
         return v.base if v is not None and v.diff else None
 
     def _is_view(self) -> bool:
+        """Whether this tensor is a differentiable view of another (PyTorch's `_is_view`)."""
         return self._base is not None
 
     def detach_(self) -> Tensor:
@@ -222,6 +223,7 @@ class Tensor:
         return st if dim is None else st[_dim(dim, len(st), "stride")]
 
     def storage_offset(self) -> int:
+        """Where this tensor's first element sits among its base's elements (0 for a base)."""
         from .views import geometry
 
         return geometry(self)[1]
