@@ -262,6 +262,12 @@ def test_layer_errors_name_what_was_wrong():
         nn.GRUCell(4, 5)(ag.zeros(1, 2, 4))
     with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
         nn.GRU(4, 5, dropout=0.5)
+    with pytest.raises(RuntimeError, match=r"gru_cell\(\): weight_hh has shape \(8, 2\), "
+                                           r"expected \(3 \* hidden_size"):
+        R.gru_cell(ag.zeros(1, 3), ag.zeros(1, 2), ag.zeros(6, 3), ag.zeros(8, 2))
+    with pytest.raises(RuntimeError, match=r"lstm_cell\(\): input has inconsistent input_size"):
+        R.lstm_cell(ag.zeros(1, 4), (ag.zeros(1, 2), ag.zeros(1, 2)), ag.zeros(8, 3),
+                    ag.zeros(8, 2))
 
 
 def test_dropout_between_layers_is_seeded_and_only_in_training():

@@ -25,8 +25,8 @@ _VEC: dict = {}
 
 
 def _lstm_vectors(dev, dtype, h: int) -> tuple:
-    """(scale, shift, k) columns for the i, f, g, o blocks: act = tanh(x*scale)*scale + shift and
-    d act/d x = k (1 - tanh^2), cached per device, dtype and hidden size."""
+    """(scale, shift, k, m, c) columns for the i, f, g, o blocks: act = tanh(x*scale)*scale +
+    shift, d act/d x = k (1 - tanh^2) and tanh = act*m + c; cached per device, dtype and size."""
     key = (dev, dtype, h)
     v = _VEC.get(key)
     if v is None:
@@ -44,6 +44,9 @@ def _lstm_vectors(dev, dtype, h: int) -> tuple:
 def _check_cell(op: str, x: Tensor, hx: Tensor, w_ih, w_hh: Tensor, gates: int):
     """Shapes and devices of a cell call, with errors naming the op and both shapes."""
     hsz = w_hh.shape[1]
+    if w_hh.shape[0] != gates * hsz:
+        raise RuntimeError(f"{op}(): weight_hh has shape {tuple(w_hh.shape)}, expected "
+                           f"({gates} * hidden_size, hidden_size) = {(gates * hsz, hsz)}")
     if w_ih is not None and x.shape[-1] != w_ih.shape[1]:
         raise RuntimeError(f"{op}(): input has inconsistent input_size: got {x.shape[-1]}, "
                            f"expected {w_ih.shape[1]} (input shape {tuple(x.shape)})")
