@@ -17,6 +17,7 @@ from .core.random import (Generator, default_generator, get_rng_state, initial_s
 from .core.tensor import Size, Tensor
 from .core.creation import *  # noqa: F403
 from .core.serialization import save, load
+from .core.compile import compile  # noqa: A004  (torch.compile)
 from .core.queries import is_nonzero, is_tensor, numel
 from .backends.host import get_printoptions, set_printoptions
 from .core.sparse import layout, sparse_coo, sparse_coo_tensor, strided

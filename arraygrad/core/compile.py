@@ -1,0 +1,427 @@
+"""`ag.compile` (torch.compile): a function or module compiled where its backend can compile
+(JAX: `jax.jit` over the same engine), run eagerly elsewhere with the same results.
+
+How a call compiles (docs/compile.md): the first call runs eagerly and discovers the state the
+function reaches (tensors and modules in its closure, the globals it names, its arguments;
+optimizers' per-parameter state). Later calls trace the function once per input signature with
+that state's arrays (values, `.grad`, optimizer step counters) as inputs; the program returns
+their new values, which are written back after each call, so the script around it is unchanged.
+An op that needs a concrete value (`.item()`, `bool(t)`, `.numpy()`, data-dependent shapes), a host
+random draw, a change to Python state, or an output carrying autograd history breaks the graph:
+`fullgraph=True` raises `GraphBreak`; otherwise that signature runs eagerly, with one warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import traceback
+import types
+import warnings
+
+from . import grad_mode as _gm
+from .random import default_generator
+from .tensor import Tensor, _wrap
+
+__all__ = ["compile", "GraphBreak"]
+
+_EAGER = object()  # a cache entry: this signature runs eagerly
+_MAX_SIGNATURES = 8  # like torch._dynamo's recompile limit: beyond it, run eagerly
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_SCALARS = (bool, int, float, str, type(None))
+_SKIP = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType,
+         types.MethodType, types.CodeType, str, bytes, int, float, bool, complex, type(None))
+
+
+class GraphBreak(RuntimeError):
+    """What stops ag.compile from compiling a function whole (torch._dynamo's Unsupported)."""
+
+
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend=None, mode=None,
+            options=None, disable: bool = False):
+    """torch.compile: `model` (a function or a module) compiled on backends that compile (JAX),
+    run eagerly elsewhere; used bare, with options, or as a decorator (`@ag.compile`)."""
+    if model is None:
+        return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                                 mode=mode, options=options, disable=disable)
+    if not callable(model):
+        raise TypeError(f"compile(): expected a function or a module, got "
+                        f"{type(model).__name__}")
+    fn = _CompiledFunction(model, fullgraph=fullgraph, disable=disable)
+    if hasattr(model, "forward") and hasattr(model, "parameters"):
+        return _CompiledModule(model, fn)
+    functools.update_wrapper(fn, model)
+    return fn
+
+
+class _CompiledModule:
+    """A compiled module (torch's OptimizedModule): calling it calls the compiled module;
+    every attribute (parameters(), train(), state_dict(), ...) is the module's own."""
+
+    def __init__(self, mod, fn):
+        object.__setattr__(self, "_orig_mod", mod)
+        object.__setattr__(self, "_compiled", fn)
+
+    def __call__(self, *args, **kwargs):
+        """The module's forward (through __call__, so hooks run), compiled where possible."""
+        return self._compiled(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._orig_mod, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._orig_mod, name, value)
+
+    def __repr__(self) -> str:
+        return f"Compiled({self._orig_mod!r})"
+
+
+class _Entry:
+    """One compiled signature: the jitted program and what its outputs write back into."""
+
+    __slots__ = ("program", "escaped", "out_tree")
+
+    def __init__(self, program):
+        self.program, self.escaped, self.out_tree = program, None, None
+
+
+class _CompiledFunction:
+    """The wrapper ag.compile returns for a function (see the module docstring)."""
+
+    def __init__(self, fn, *, fullgraph: bool, disable: bool):
+        self._fn, self._fullgraph, self._disable = fn, fullgraph, disable
+        self._ran = False
+        self._cache: dict = {}
+        self._warned = False
+        self.compiled_signatures = 0  # how many signatures compiled (tests, docs)
+
+    def __call__(self, *args, **kwargs):
+        if self._disable:
+            return self._fn(*args, **kwargs)
+        state = _State(self._fn, args, kwargs)
+        be = state.backend()
+        if be is None or not self._ran:  # nothing to compile, or the discovering eager run
+            self._ran = self._ran or be is not None
+            return self._fn(*args, **kwargs)
+        try:
+            key = state.key(args, kwargs)
+        except TypeError:  # an unhashable non-tensor argument: no signature to cache by
+            return self._fn(*args, **kwargs)
+        entry = self._cache.get(key)
+        if entry is None:
+            if len(self._cache) >= _MAX_SIGNATURES:
+                self._break(f"more than {_MAX_SIGNATURES} input signatures (shapes, dtypes, "
+                            "flags) were seen", key)
+                return self._fn(*args, **kwargs)
+            entry = self._cache[key] = _Entry(be.jit(functools.partial(_traced, self, state)))
+        if entry is _EAGER:
+            return self._fn(*args, **kwargs)
+        return self._run(entry, state, args, kwargs, key)
+
+    def _run(self, entry, state, args, kwargs, key):
+        inputs = state.inputs(args, kwargs)
+        try:
+            outs = entry.program(inputs)
+        except GraphBreak as e:
+            self._break(str(e), key)
+            return self._fn(*args, **kwargs)
+        if entry.escaped is None:  # filled in by the trace (this call traced)
+            entry.escaped, entry.out_tree = state.trace_escaped, state.trace_out_tree
+            self.compiled_signatures += 1
+        return state.write_back(outs, entry)
+
+    def _break(self, why: str, key) -> None:
+        if self._fullgraph:
+            raise GraphBreak(why)
+        self._cache[key] = _EAGER
+        if not self._warned:
+            self._warned = True
+            name = getattr(self._fn, "__qualname__", type(self._fn).__name__)
+            warnings.warn(f"ag.compile: {name} runs eagerly: {why}", UserWarning, stacklevel=4)
+
+
+def _traced(owner: _CompiledFunction, state: _State, inputs):
+    """The pure function jax.jit traces: installs the traced arrays in the state, runs the user's
+    function, and returns the state's new arrays and the result's."""
+    rng = _rng_state()
+    before = state.python_state()
+    state.install(inputs)
+    try:
+        try:
+            result = owner._fn(*state.traced_args, **state.traced_kwargs)
+        except state.break_errors as e:
+            raise GraphBreak(_where(e)) from None
+        if _rng_state() != rng:
+            raise GraphBreak("it draws random numbers from the host generator (dropout, randn, "
+                             "...), which a compiled program would replay unchanged")
+        changed = state.python_changes(before)
+        if changed:
+            raise GraphBreak(f"it changes Python state a compiled program cannot update: "
+                             f"{changed}")
+        return state.outputs(result)
+    finally:
+        state.restore()
+
+
+def _rng_state() -> bytes:
+    return default_generator.get_state().numpy().tobytes()
+
+
+def _where(e: BaseException) -> str:
+    """'<op> needs a concrete value (file:line: code)' from a tracing error's traceback."""
+    frames = traceback.extract_tb(e.__traceback__)
+    op, user = None, None
+    for i, fr in enumerate(frames):
+        inside = os.path.abspath(fr.filename).startswith(_PKG)
+        if inside and i > 0 and not os.path.abspath(frames[i - 1].filename).startswith(_PKG):
+            op, user = fr.name, frames[i - 1]
+    if op is None:
+        return f"an op needs a concrete value ({type(e).__name__})"
+    op = {"__bool__": "bool(tensor)", "__float__": "float(tensor)", "__int__": "int(tensor)",
+          "__index__": "operator.index(tensor)"}.get(op, f"{op}()")
+    return (f"{op} needs a concrete value, which a traced tensor does not have "
+            f"({user.filename}:{user.lineno}: {user.line})")
+
+
+class _State:
+    """What one call of a compiled function reads and writes: state tensors (leaves reached from
+    its closure, the globals it names and its arguments), optimizer step counters, arguments."""
+
+    def __init__(self, fn, args, kwargs):
+        roots = [fn, getattr(fn, "__self__", None)]
+        code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+        closure = getattr(getattr(fn, "__func__", fn), "__closure__", None) or ()
+        for c in closure:
+            try:
+                roots.append(c.cell_contents)
+            except ValueError:
+                pass
+        glb = getattr(getattr(fn, "__func__", fn), "__globals__", {})
+        for name in _names(code):
+            if name in glb:
+                roots.append(glb[name])
+        self._arg_ids = {id(a) for a in list(args) + list(kwargs.values())
+                         if isinstance(a, Tensor)}
+        roots += list(args) + list(kwargs.values())
+        self.tensors, self.slots, self.objects, self.optims = [], [], [], []
+        _walk(roots, self)
+        self.roots = roots
+        self._choose_backend()
+
+    # ---- signature -------------------------------------------------------------------------
+    def backend(self):
+        """The backend that compiles this call's tensors, or None (run eagerly)."""
+        return self._backend
+
+    def _choose_backend(self) -> None:
+        # the one compiling backend among the tensors reached; tensors elsewhere stay constants
+        bes = {t._dev.backend for t in self.tensors if hasattr(t._dev.backend, "jit")}
+        self._backend = bes.pop() if len(bes) == 1 else None
+        if self._backend is not None:
+            self.tensors = [t for t in self.tensors if t._dev.backend is self._backend]
+
+    def key(self, args, kwargs):
+        tens = tuple((tuple(t.shape), t.dtype, t._rg, t.grad is None) for t in self.tensors)
+        return (tens, _sig(args), _sig(tuple(sorted(kwargs.items()))), len(self.slots),
+                self.python_state(), _gm.is_grad_enabled())
+
+    def python_state(self) -> tuple:
+        """The Python scalars of the objects reached (module flags, hyperparameters): the
+        compiled program bakes them in, so they are part of its signature."""
+        out = []
+        for o in self.objects:
+            out.append(tuple((k, v) for k, v in vars(o).items()
+                             if type(v) in _SCALARS and not k.startswith("__")))
+        for opt in self.optims:
+            for g in opt.param_groups:
+                out.append(tuple((k, _sig(v)) for k, v in g.items() if k != "params"))
+        return tuple(out)
+
+    def python_changes(self, before) -> str:
+        after = self.python_state()
+        for o, b, a in zip(self.objects, before, after, strict=False):
+            if a != b:
+                diff = sorted(set(a) - set(b))
+                return f"{type(o).__name__}.{diff[0][0] if diff else '?'}"
+        return "" if after == before else "an optimizer's param_groups"
+
+    # ---- the traced side ---------------------------------------------------------------------
+    @property
+    def break_errors(self):
+        return tuple(getattr(self.backend(), "graph_break_errors", ()))
+
+    def inputs(self, args, kwargs):
+        xs = [t._data for t in self.tensors]
+        gs = [None if t.grad is None else t.grad._data for t in self.tensors]
+        be = self.backend()
+        sl = be.xp.asarray([float(d[k]) for d, k in self.slots], dtype=be.xp.float32) \
+            if self.slots else None
+        self._args, self._kwargs = args, kwargs
+        targs = [a._data if isinstance(a, Tensor) else None for a in args]
+        tkw = {k: v._data for k, v in kwargs.items() if isinstance(v, Tensor)}
+        return [xs, gs, sl, targs, tkw]
+
+    def install(self, inputs) -> None:
+        xs, gs, sl, targs, tkw = inputs
+        self._saved = [(t._data, t.grad) for t in self.tensors]
+        self._saved_slots = [d[k] for d, k in self.slots]
+        for t, x, g in zip(self.tensors, xs, gs, strict=True):
+            t._data = x
+            t.grad = None if g is None else _wrap(g, t._dev)
+        for i, (d, k) in enumerate(self.slots):
+            d[k] = sl[i]
+        self.traced_args = [_as_arg(a, x) for a, x in zip(self._args, targs, strict=True)]
+        self.traced_kwargs = {k: _as_arg(v, tkw.get(k)) for k, v in self._kwargs.items()}
+
+    def outputs(self, result):
+        be = self.backend()
+        if _carries_history(result):
+            raise GraphBreak("its result carries autograd history (backward() would follow it "
+                             "out of the compiled program): compile the whole training step "
+                             "(forward, backward and optimizer step), or call it under no_grad")
+        xs = [t._data for t in self.tensors]
+        gs = [None if t.grad is None else t.grad._data for t in self.tensors]
+        sl = be.xp.stack([be.xp.asarray(d[k], dtype=be.xp.float32) for d, k in self.slots]) \
+            if self.slots else None
+        seen = {id(t) for t in self.tensors}
+        escaped = []
+        probe = _State.__new__(_State)
+        probe.tensors, probe.slots, probe.objects, probe.optims = [], [], [], []
+        probe._arg_ids = set()
+        _walk(self.roots, probe, leaves_only=False)
+        for t in probe.tensors:
+            if id(t) not in seen and be.is_traced(t._data):
+                escaped.append(t)
+        self.trace_escaped = escaped
+        leaves, self.trace_out_tree = _flatten(result)
+        return [xs, gs, sl, [t._data for t in escaped], leaves]
+
+    def restore(self) -> None:
+        for t, (x, g) in zip(self.tensors, self._saved, strict=True):
+            t._data, t.grad = x, g
+        for (d, k), v in zip(self.slots, self._saved_slots, strict=True):
+            d[k] = v
+
+    # ---- after the call ----------------------------------------------------------------------
+    def write_back(self, outs, entry):
+        xs, gs, sl, esc, leaves = outs
+        for t, x, g in zip(self.tensors, xs, gs, strict=True):
+            t._data = x
+            if g is None:
+                t.grad = None
+            elif t.grad is not None and t.grad._data.shape == g.shape:
+                t.grad._data = g
+            else:
+                t.grad = _wrap(g, t._dev)
+        if sl is not None:
+            for (d, k), v in zip(self.slots, sl.tolist(), strict=True):
+                d[k] = type(d[k])(v)
+        for t, x in zip(entry.escaped, esc, strict=True):
+            t._data = x
+        return _unflatten(entry.out_tree, leaves, self.tensors[0]._dev)
+
+
+def _names(code) -> list:
+    """The global names a code object (and the functions nested in it) may read."""
+    if code is None:
+        return []
+    out = list(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            out += _names(c)
+    return out
+
+
+def _walk(roots, st: _State, leaves_only: bool = True) -> None:
+    """Collects the tensors, objects, optimizers and optimizer step counters reachable."""
+    stack, seen = list(reversed(roots)), set()
+    while stack:
+        o = stack.pop()
+        if id(o) in seen or isinstance(o, _SKIP) or o is None:
+            continue
+        seen.add(id(o))
+        if isinstance(o, Tensor):
+            if id(o) not in st._arg_ids and (o.grad_fn is None or not leaves_only):
+                st.tensors.append(o)
+            continue
+        if isinstance(o, dict):
+            stack.extend(reversed(list(o.values())))
+            stack.extend(k for k in o if isinstance(k, Tensor))
+            continue
+        if isinstance(o, (list, tuple, set, frozenset)):
+            stack.extend(reversed(list(o)))
+            continue
+        if type(o).__module__.split(".")[0] in ("jax", "jaxlib", "numpy"):
+            continue
+        d = getattr(o, "__dict__", None)
+        if d is None:
+            continue
+        st.objects.append(o)
+        if isinstance(d.get("param_groups"), list) and isinstance(d.get("state"), dict):
+            st.optims.append(o)
+            for s in d["state"].values():
+                if isinstance(s, dict):
+                    st.slots += [(s, k) for k, v in s.items()
+                                 if type(v) in (int, float)]
+        stack.extend(reversed(list(d.values())))
+
+
+def _sig(v):
+    """A hashable signature of a non-tensor value (tensors: shape, dtype, requires_grad)."""
+    if isinstance(v, Tensor):
+        return ("T", tuple(v.shape), v.dtype, v._rg)
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__,) + tuple(_sig(x) for x in v)
+    hash(v)  # TypeError for an unhashable value: the caller runs it eagerly
+    return v
+
+
+def _as_arg(a, x):
+    if not isinstance(a, Tensor):
+        return a
+    t = _wrap(x, a._dev)
+    t._rg = a._rg
+    return t
+
+
+def _carries_history(result) -> bool:
+    if isinstance(result, Tensor):
+        return result.grad_fn is not None
+    if isinstance(result, (list, tuple)):
+        return any(_carries_history(x) for x in result)
+    if isinstance(result, dict):
+        return any(_carries_history(x) for x in result.values())
+    return False
+
+
+def _flatten(result):
+    """(the result's tensors' arrays, a structure to rebuild the result from)."""
+    leaves = []
+
+    def go(v):
+        if isinstance(v, Tensor):
+            leaves.append(v._data)
+            return ("T", len(leaves) - 1)
+        if isinstance(v, (list, tuple)):
+            return (type(v), [go(x) for x in v])
+        if isinstance(v, dict):
+            return (dict, {k: go(x) for k, x in v.items()})
+        if type(v) in _SCALARS:
+            return ("C", v)
+        raise GraphBreak(f"it returns a {type(v).__name__}, which a compiled program cannot "
+                         "return (return tensors, or lists, tuples and dicts of them)")
+
+    tree = go(result)
+    return leaves, tree
+
+
+def _unflatten(tree, leaves, dev):
+    tag, v = tree
+    if tag == "T":
+        return _wrap(leaves[v], dev)
+    if tag == "C":
+        return v
+    if tag is dict:
+        return {k: _unflatten(x, leaves, dev) for k, x in v.items()}
+    return tag(_unflatten(x, leaves, dev) for x in v)
+

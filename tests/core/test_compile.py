@@ -1,0 +1,183 @@
+"""ag.compile: eager with the same results where the backend cannot compile; on JAX, whole
+training steps compiled with their state written back, matching eager runs from the same seed,
+and graph breaks that name the op or fall back to eager with one warning."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import arraygrad as ag
+from arraygrad.core.compile import GraphBreak
+
+
+def _poly_data(dev):
+    x = ag.linspace(-math.pi, math.pi, 64, device=dev)
+    return x, ag.sin(x)
+
+
+def _tutorial_poly(dev, compiled: bool, steps: int = 4):
+    """The tutorial's autograd polynomial: leaves a..d in the closure, updated under no_grad."""
+    ag.manual_seed(0)
+    x, y = _poly_data(dev)
+    a, b, c, d = (ag.randn((), device=dev, requires_grad=True) for _ in range(4))
+
+    def step():
+        loss = (a + b * x + c * x ** 2 + d * x ** 3 - y).pow(2).sum()
+        loss.backward()
+        with ag.no_grad():
+            for t in (a, b, c, d):
+                t -= 1e-4 * t.grad
+                t.grad = None
+        return loss.detach()
+
+    f = ag.compile(step) if compiled else step
+    losses = [f().item() for _ in range(steps)]
+    return losses, [t.item() for t in (a, b, c, d)], f
+
+
+def _mlp(dev, compiled: bool, steps: int = 3):
+    ag.manual_seed(0)
+    model = ag.nn.Sequential(ag.nn.Linear(4, 8), ag.nn.Tanh(), ag.nn.Linear(8, 3)).to(dev)
+    opt = ag.optim.Adam(model.parameters(), lr=0.05)
+    xb, yb = ag.randn(16, 4, device=dev), ag.randint(0, 3, (16,), device=dev)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = ag.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    f = ag.compile(step) if compiled else step
+    losses = [f(xb, yb).item() for _ in range(steps)]
+    return losses, [p.detach().cpu().numpy() for p in model.parameters()], f
+
+
+# ---- eager fallback: every backend that cannot compile ------------------------------------------
+def test_compiled_step_runs_eagerly_with_the_same_results(device):
+    ref = _tutorial_poly(device, compiled=False, steps=2)
+    got = _tutorial_poly(device, compiled=True, steps=2)
+    assert got[:2] == ref[:2]
+    assert got[2].compiled_signatures == 0
+
+
+def test_compile_as_decorator_with_and_without_options():
+    @ag.compile
+    def f(t):
+        """Doubles."""
+        return t * 2
+
+    @ag.compile(fullgraph=True)
+    def g(t):
+        return t + 1
+
+    x = ag.ones(2)
+    assert f(x).tolist() == [2.0, 2.0] and g(x).tolist() == [2.0, 2.0]
+    assert f.__name__ == "f" and f.__doc__ == "Doubles."
+    with pytest.raises(TypeError, match="compile"):
+        ag.compile(3)
+
+
+def test_compiled_module_calls_the_module_and_passes_attributes_through():
+    model = ag.nn.Linear(3, 2)
+    cm = ag.compile(model)
+    x = ag.randn(4, 3)
+    np.testing.assert_array_equal(cm(x).detach().numpy(), model(x).detach().numpy())
+    assert cm.weight is model.weight
+    assert [p is q for p, q in zip(cm.parameters(), model.parameters(), strict=True)] == [True] * 2
+    cm.eval()
+    assert model.training is False
+    cm.in_features = 3
+    assert "Linear" in repr(cm)
+
+
+# ---- compiling on JAX ---------------------------------------------------------------------------
+@pytest.fixture
+def jax():
+    return pytest.importorskip("jax")
+
+
+def test_tutorial_polynomial_compiled_matches_numpy_eager(jax):
+    ref = _tutorial_poly("cpu", compiled=False)
+    got = _tutorial_poly("jax", compiled=True)
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-5)
+    np.testing.assert_allclose(got[1], ref[1], rtol=1e-5, atol=1e-6)
+    assert got[2].compiled_signatures == 1  # one trace for every step after the first
+
+
+def test_mlp_adam_step_compiled_matches_numpy_eager(jax):
+    ref = _mlp("cpu", compiled=False)
+    got = _mlp("jax", compiled=True)
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-5)
+    for p, q in zip(got[1], ref[1], strict=True):
+        np.testing.assert_allclose(p, q, rtol=1e-4, atol=1e-6)
+    assert got[2].compiled_signatures == 1
+
+
+def test_new_input_shape_compiles_a_second_signature(jax):
+    w = ag.ones(3, device="jax")
+    f = ag.compile(lambda x: (x * w).sum(-1))
+    for n in (2, 2, 2, 5, 5):
+        out = f(ag.ones(n, 3, device="jax"))
+        assert out.tolist() == [3.0] * n
+    assert f.compiled_signatures == 2
+
+
+def test_item_inside_fullgraph_raises_a_graph_break_naming_op_and_line(jax):
+    w = ag.ones(2, device="jax")
+
+    def f(x):
+        return x * (w.sum().item() + 1)
+
+    g = ag.compile(f, fullgraph=True)
+    g(ag.ones(2, device="jax"))  # the first call runs eagerly
+    with pytest.raises(GraphBreak, match=r"item\(\) needs a concrete value.*test_compile.py"):
+        g(ag.ones(2, device="jax"))
+
+
+def test_graph_break_without_fullgraph_runs_eagerly_and_warns_once(jax):
+    w = ag.ones(2, device="jax")
+
+    def f(x):
+        return x * 2 if bool(w.sum() > 0) else x
+
+    g = ag.compile(f)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        outs = [g(ag.ones(2, device="jax")).tolist() for _ in range(3)]
+    assert outs == [[2.0, 2.0]] * 3
+    msgs = [str(r.message) for r in rec if "ag.compile" in str(r.message)]
+    assert len(msgs) == 1 and "bool(tensor)" in msgs[0]
+
+
+def test_host_random_draws_run_eagerly_with_numpy_results(jax):
+    res = {}
+    for dev, comp in (("cpu", False), ("jax", True)):
+        ag.manual_seed(0)
+        drop = ag.nn.Dropout(0.5)
+        f = ag.compile(lambda x, drop=drop: drop(x)) if comp else (lambda x, drop=drop: drop(x))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res[dev] = [f(ag.ones(8, device=dev)).tolist() for _ in range(3)]
+    assert res["jax"] == res["cpu"]
+
+
+def test_module_forward_compiles_under_no_grad_and_keeps_autograd_eagerly(jax):
+    ag.manual_seed(0)
+    model = ag.nn.Linear(3, 2).to("jax")
+    cm = ag.compile(model)
+    x = ag.randn(4, 3, device="jax")
+    with ag.no_grad():
+        outs = [cm(x) for _ in range(3)]
+    np.testing.assert_allclose(outs[-1].numpy(), model(x).detach().numpy(), rtol=1e-6)
+    assert cm._compiled.compiled_signatures == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(2):
+            y = cm(x)
+    y.sum().backward()  # the training-mode call ran eagerly: gradients flow
+    assert model.weight.grad is not None
