@@ -1,7 +1,7 @@
-"""Pooling: max/avg/adaptive pooling values and gradients against PyTorch across the options
-(stride, padding, dilation, ceil_mode edge windows, count_include_pad, divisor_override,
-return_indices), ties sending the gradient to the first maximum only, the generic kernels
-against NumPy's fast ones, Dask against NumPy, finite differences and errors."""
+"""Pooling: max/avg/adaptive (avg and max) pooling values and gradients against PyTorch
+across the options (stride, padding, dilation, ceil_mode edge windows, count_include_pad,
+divisor_override, return_indices), ties sending the gradient to the first maximum only, the
+generic kernels against NumPy's fast ones, Dask against NumPy, finite differences and errors."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ CASES = [
     ("adaptive_avg_pool2d", (3, 7, 9), ((None, 4),), {}, False),
     ("adaptive_avg_pool1d", (2, 3, 10), (4,), {}, False),
     ("adaptive_avg_pool3d", (1, 2, 5, 4, 6), ((2, 3, 4),), {}, False),
+    ("adaptive_max_pool2d", (2, 3, 7, 9), ((3, 4),), {"return_indices": True}, True),
+    ("adaptive_max_pool2d", (3, 7, 9), ((None, 4),), {}, True),
+    ("adaptive_max_pool1d", (2, 3, 10), (4,), {"return_indices": True}, True),
 ]
 
 
@@ -124,7 +127,8 @@ def test_pooling_errors():
     ("MaxPool2d", (3,), dict(stride=2, padding=1, ceil_mode=True, return_indices=True)),
     ("MaxPool3d", (2,), {}), ("AvgPool1d", (3,), {}), ("AvgPool2d", (3, 2, 1), {}),
     ("AvgPool3d", (2,), dict(divisor_override=3)), ("AdaptiveAvgPool1d", (3,), {}),
-    ("AdaptiveAvgPool2d", ((3, None),), {}), ("AdaptiveAvgPool3d", (2,), {})],
+    ("AdaptiveAvgPool2d", ((3, None),), {}), ("AdaptiveAvgPool3d", (2,), {}),
+    ("AdaptiveMaxPool1d", (3,), {}), ("AdaptiveMaxPool2d", ((3, 2),), dict(return_indices=True))],
     ids=lambda v: str(v))
 def test_pooling_modules_match_torch(torch, name, args, kwargs):
     tm, am = getattr(torch.nn, name)(*args, **kwargs), getattr(ag.nn, name)(*args, **kwargs)

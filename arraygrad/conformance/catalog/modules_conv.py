@@ -133,14 +133,14 @@ def _avg_pool_ref(nd):
     return ref
 
 
-def _adaptive_avg_ref(nd):
+def _adaptive_ref(nd, reduce="mean"):
     def ref(state, init, x):
         sizes = _nt(init["output_size"], nd)
-        for i, o in enumerate(sizes):
+        for i, o in enumerate(sizes):  # max and mean are separable over the axes' windows
             ax = x.ndim - nd + i
             L = x.shape[ax]
-            x = np.stack([np.take(x, range(j * L // o, -(-(j + 1) * L // o)), axis=ax).mean(ax)
-                          for j in range(o)], axis=ax)
+            x = np.stack([getattr(np.take(x, range(j * L // o, -(-(j + 1) * L // o)), axis=ax),
+                                  reduce)(ax) for j in range(o)], axis=ax)
         return x
     return ref
 
@@ -262,7 +262,9 @@ register(
     *[ModuleInfo(f"AvgPool{n}d", getattr(nn, f"AvgPool{n}d"), _pool_samples("avg", n),
                  _avg_pool_ref(n), dtypes=_dtypes(n)) for n in (1, 2, 3)],
     *[ModuleInfo(f"AdaptiveAvgPool{n}d", getattr(nn, f"AdaptiveAvgPool{n}d"),
-                 _pool_samples("adaptive", n), _adaptive_avg_ref(n)) for n in (1, 2, 3)],
+                 _pool_samples("adaptive", n), _adaptive_ref(n)) for n in (1, 2, 3)],
+    *[ModuleInfo(f"AdaptiveMaxPool{n}d", getattr(nn, f"AdaptiveMaxPool{n}d"),
+                 _pool_samples("adaptive", n), _adaptive_ref(n, "max")) for n in (1, 2)],
     *[ModuleInfo(f"BatchNorm{n}d", getattr(nn, f"BatchNorm{n}d"), _bn_samples(n),
                  _batch_norm_ref) for n in (1, 2, 3)],
     ModuleInfo("BatchNorm2dEval", nn.BatchNorm2d, _bn_eval_samples, _bn_eval_ref),

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import math
 
+from ...core.creation import tensor
 from ...core.graph import record
+from ...core.ops.reduction import max as _max
 from ...core.tensor import Tensor, _wrap
 from ._conv import _const_pad, _fold, _tuple, _unfold
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d"]
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d"]
 
 
 def _geometry(op: str, input, nd: int, kernel_size, stride, padding, dilation, ceil_mode):
@@ -235,8 +238,6 @@ def _averaging_matrix(L: int, o: int, like: Tensor) -> Tensor:
     for i in range(o):
         start, end = (i * L) // o, -(-((i + 1) * L) // o)
         rows.append([1.0 / (end - start) if start <= j < end else 0.0 for j in range(L)])
-    from ...core.creation import tensor
-
     return tensor(rows, dtype=like.dtype, device=like.device)
 
 
@@ -280,3 +281,57 @@ def adaptive_avg_pool2d(input, output_size):
 def adaptive_avg_pool3d(input, output_size):
     """Adaptive 3-D average pooling to `output_size`."""
     return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
+
+
+# ---- adaptive max pooling -----------------------------------------------------------------------
+def _adaptive_windows(L: int, o: int) -> tuple[list, int]:
+    """Row-major (o, kmax) input indices of PyTorch's adaptive windows; a shorter window repeats
+    its last index, which cannot change its first maximum."""
+    spans = [((i * L) // o, -(-((i + 1) * L) // o)) for i in range(o)]
+    kmax = max(end - start for start, end in spans)
+    return [min(start + j, end - 1) for start, end in spans for j in range(kmax)], kmax
+
+
+def _adaptive_max(op: str, nd: int, input, output_size, return_indices: bool):
+    _adaptive_avg(op, nd, input, 1)  # the same input checks
+    sizes = (output_size,) * nd if isinstance(output_size, int) else tuple(output_size)
+    spatial = tuple(input.shape[-nd:])
+    sizes = tuple(L if o is None else o for o, L in zip(sizes, spatial, strict=True))
+    lead = input.ndim - nd
+    dev, idt = input.device, input._dev.default_int
+    y, tables, kmaxes = input, [], []
+    for i, (L, o) in enumerate(zip(spatial, sizes, strict=True)):
+        idx, kmax = _adaptive_windows(L, o)
+        t = tensor(idx, dtype=idt, device=dev)
+        y = y.index_select(lead + 2 * i, t)
+        y = y.unflatten(lead + 2 * i, (o, kmax))
+        tables.append(t)
+        kmaxes.append(kmax)
+    # (*lead, o1, k1, o2, k2) -> (*lead, o1, o2, k1 * k2)
+    perm = tuple(range(lead)) + tuple(lead + 2 * i for i in range(nd)) \
+        + tuple(lead + 2 * i + 1 for i in range(nd))
+    y = y.permute(*perm).flatten(lead + nd)
+    out, am = _max(y, -1)
+    if not return_indices:
+        return out
+    flat = None
+    rest = math.prod(kmaxes)
+    for i, (L, o) in enumerate(zip(spatial, sizes, strict=True)):
+        rest //= kmaxes[i]
+        k_i = (am // rest) % kmaxes[i]
+        shape = [1] * am.ndim
+        shape[lead + i] = o
+        rows = tensor(list(range(o)), dtype=idt, device=dev).reshape(shape) * kmaxes[i]
+        coord = tables[i].take(rows + k_i)
+        flat = coord if flat is None else flat * L + coord
+    return out, flat
+
+
+def adaptive_max_pool1d(input, output_size, return_indices: bool = False):
+    """Adaptive 1-D max pooling to `output_size` (PyTorch's start/end windows)."""
+    return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices: bool = False):
+    """Adaptive 2-D max pooling to `output_size` (an int or a pair; None keeps a size)."""
+    return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
