@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 import arraygrad as ag
 
 from . import expectations as _exp
+from .catalog._samples import fit_key
 from .checks import Context
 from .table import FEATURES, CheckFailure, Entry, SkipCase, entries
 
@@ -46,12 +47,37 @@ class Target:
         return str(self.device)
 
 
+def expectation_names(b) -> list[str]:
+    """The shipped expectation files that may describe a backend, first found wins: its name,
+    then the module of a registered namespace ("array_api_compat.torch", "jax.numpy") and that
+    module's top-level package ("jax"), so `--namespace jax.numpy` finds jax.numpy.toml. A
+    built-in backend's name is never a fallback: its file describes that adapter (its devices),
+    not a generic registration of the same module."""
+    names = [b.name]
+    mod = getattr(getattr(b, "xp", None), "__name__", "") or ""
+    if mod and not mod.startswith("arraygrad"):
+        top = mod.partition(".")[0]
+        extra = [mod] + ([top] if top != "array_api_compat" else [])  # a wrapper of many
+        names += [n for n in extra if n == b.name or not ag.backends.known(n)]
+    return list(dict.fromkeys(names))
+
+
+def _expectations(b, expectations_path) -> _exp.Expectations:
+    if expectations_path is not None:
+        return _exp.load(b.name, expectations_path)
+    for n in expectation_names(b):
+        x = _exp.load(n)
+        if x.source != _exp.Expectations().source:  # a shipped file of that name
+            return x
+    return _exp.Expectations()
+
+
 def targets(backend: str, expectations_path=None) -> list[Target]:
     """The devices to test for a backend name (its expectation file may list several, like
     array_api_strict's CPU_DEVICE and device1) or for one device string ("dask", "name:idx")."""
     name, _, index = backend.partition(":")
     b = ag.backends.get(name)
-    exp = _exp.load(b.name, expectations_path)
+    exp = _expectations(b, expectations_path)
     if index:
         return [Target(ag.device(backend), exp)]
     idxs = exp.devices or [None]
@@ -189,7 +215,9 @@ def run(backends, *, features=None, ops=None, max_examples: int | None = None,
                 seen.add(t.device)
                 tgts.append(t)
     rep = Report([t.name for t in tgts])
-    memo: dict = {}
+    # devices whose samples are alike share a memo (the reference's results are reused); a
+    # namespace lacking int64/float64 gets its own samples (`fit_sample`), so its own memo
+    memos: dict = {}
     table = entries(features, ops)
     partial = bool(features or ops or max_examples)
     files = {id(t.expectations): t.expectations for t in tgts}
@@ -199,6 +227,7 @@ def run(backends, *, features=None, ops=None, max_examples: int | None = None,
         for e in table:
             if progress is not None:
                 progress(t.name, e)
+            memo = memos.setdefault(fit_key(t.device), {})
             rep.results += run_entry(e, t, max_examples=max_examples, memo=memo)
     if not partial:  # a partial run cannot tell which entries are out of date
         for x in files.values():

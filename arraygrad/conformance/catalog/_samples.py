@@ -177,3 +177,43 @@ def fixed(*specs, domain=(-2.0, 2.0), int_domain=(-4, 5)):
             yield Sample(tuple(make(a) for a in args), dict(kwargs), desc,
                          spec[3] if len(spec) > 3 else True)
     return gen
+
+
+# ---- samples on a namespace with other default dtypes (JAX's 32-bit mode: no int64/float64) ------
+def fit_key(dev) -> tuple:
+    """What `fit_sample` depends on for a device: the dtypes it lacks and its defaults (devices
+    with equal keys see the same samples, so a run may share its memo between them)."""
+    import arraygrad as ag
+
+    lacks = tuple(n for n in ("int64", "float64", "int32", "float32")
+                  if getattr(ag, n) not in dev.to_native)
+    return lacks, dev.default_int.name, dev.default_float.name
+
+
+def fit_sample(s: Sample, dev, *, cast_floats: bool = False) -> Sample | None:
+    """The sample as the device can hold it: integer arrays of a dtype it lacks (index arrays,
+    int64 by default) become its default index dtype; a floating array of a dtype it lacks makes
+    the sample inapplicable (None), or with `cast_floats` (error inputs, whose dtype is not the
+    point) becomes its default floating dtype. Unchanged on a device that has every dtype."""
+    lacks, dint, dflt = fit_key(dev)
+    if not lacks:
+        return s
+
+    def fit(a):
+        if isinstance(a, View):
+            b = fit(a.base)
+            return None if b is None else View(b, a.how)
+        if isinstance(a, OtherDevice):  # lives on another backend, which has its dtypes
+            return a
+        if not isinstance(a, np.ndarray) or a.dtype.name not in lacks:
+            return a
+        if a.dtype.kind in "iu":
+            return a.astype(dint)
+        return a.astype(dflt) if cast_floats else None
+
+    args = tuple(fit(a) for a in s.args)
+    if any(b is None and a is not None for a, b in zip(s.args, args, strict=True)):
+        return None
+    if all(a is b for a, b in zip(s.args, args, strict=True)):
+        return s
+    return Sample(args, s.kwargs, s.desc, s.grad, s.grad_ref)

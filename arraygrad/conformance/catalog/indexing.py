@@ -53,7 +53,8 @@ def _gather_errors():
 
 
 def _getitem_errors():
-    yield ErrorInput(Sample((np.ones((2, 3)),), desc="row 2 of 2"), IndexError, "")
+    yield ErrorInput(Sample((np.ones((2, 3)), np.array([0, 2])), desc="row 2 of 2"),
+                     IndexError, "")
 
 
 def _I(name, ref, *specs, call=None, grad=2, out="same", errors=None, dtypes=FLOAT_INT):

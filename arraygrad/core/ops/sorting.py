@@ -137,9 +137,16 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
         return _unique_dim(x, dim, return_inverse, return_counts)
     dev, xp = x._dev, x._dev.xp
     flat = xp.reshape(x._data, (-1,))
-    if return_inverse or return_counts:
+    # the smallest standard function that gives what was asked (PyTorch has no unique_all)
+    if return_inverse and return_counts:
         res = xp.unique_all(flat)
         vals, inv, counts = res.values, res.inverse_indices, res.counts
+    elif return_inverse:
+        vals, inv = xp.unique_inverse(flat)
+        counts = None
+    elif return_counts:
+        vals, counts = xp.unique_counts(flat)
+        inv = None
     else:
         vals, inv, counts = xp.unique_values(flat), None, None
     vals = _known_shape(dev, vals)
