@@ -20,7 +20,7 @@ def test_to_tensor_hwc_uint8_to_chw_unit_floats():
 
 
 def test_to_tensor_accepts_pil_images_and_rejects_tensors():
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="Pillow is not installed")
 
     img = Image.fromarray(np.full((4, 6, 3), 51, np.uint8))
     t = T.ToTensor()(img)
