@@ -165,3 +165,14 @@ def test_normalization_module_errors():
         ag.nn.BatchNorm2d(3)(ag.zeros(2, 3, 4))
     with pytest.raises(ValueError, match="num_channels must be divisible by num_groups"):
         ag.nn.GroupNorm(3, 4)
+
+
+def test_batch_norm_running_statistics_carry_no_graph_on_dask():
+    """Each step's in-place update is materialized: the statistics stay one computed chunk
+    instead of a graph that grows with every step."""
+    m = ag.nn.BatchNorm2d(3).to("dask")
+    for _ in range(4):
+        m(ag.randn(4, 3, 2, 2, device="dask"))
+    for buf in (m.running_mean, m.running_var, m.num_batches_tracked):
+        assert len(buf._data.__dask_graph__()) == 1
+    assert int(m.num_batches_tracked.item()) == 4
