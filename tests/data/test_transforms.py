@@ -46,8 +46,6 @@ def test_normalize_errors():
         T.Normalize([0.0], [1.0])(ag.zeros(2, 2))
 
 
-@pytest.mark.xfail(strict=True, reason="core scatter_ rejects a 0-d index into a 1-d tensor, "
-                                       "which PyTorch accepts (the tutorial's exact form)")
 def test_target_lambda_one_hot_with_the_tutorials_0d_index():
     target = T.Lambda(lambda y: ag.zeros(10, dtype=ag.float32).scatter_(0, ag.tensor(y),
                                                                         value=1))

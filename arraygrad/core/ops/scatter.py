@@ -120,12 +120,17 @@ def _scatter_index(op: str, x: Tensor, dim: int, index: Tensor, src=None):
 
 
 def _as_1d(fn):
-    """fn on 0-d tensors through 1-element views (gather/scatter of scalars, as PyTorch allows)."""
+    """fn with 0-d input or index through 1-element views: PyTorch counts a 0-d tensor as 1-D
+    when it compares ranks (`zeros(10).scatter_(0, tensor(3), value=1)`, the tutorial's one-hot)."""
     def wrapped(input, dim, index, *args, **kwargs):
-        if input.ndim == 0 and isinstance(index, Tensor) and index.ndim == 0:
+        if (isinstance(index, Tensor) and (input.ndim == 0 or index.ndim == 0)
+                and max(input.ndim, 1) == max(index.ndim, 1) == 1):
             args = tuple(reshape(a, (1,)) if isinstance(a, Tensor) and a.ndim == 0 else a
                          for a in args)
-            return reshape(fn(reshape(input, (1,)), 0, reshape(index, (1,)), *args, **kwargs), ())
+            one = (lambda t: reshape(t, (1,)) if t.ndim == 0 else t)
+            out = fn(one(input), dim, one(index), *args, **kwargs)
+            # gather's result is shaped like index, scatter's like input
+            return reshape(out, tuple((index if fn.__name__ == "gather" else input).shape))
         return fn(input, dim, index, *args, **kwargs)
     wrapped.__name__ = fn.__name__
     wrapped.__doc__ = fn.__doc__

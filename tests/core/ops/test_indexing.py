@@ -562,3 +562,13 @@ def test_gather_scatter_family_gradients_match_pytorch(torch):
                 assert mine.grad is None or not np.any(mine.grad.numpy())
             else:
                 np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parity
+def test_scatter_and_gather_count_a_0d_tensor_as_1d_as_pytorch(torch, device):
+    assert ag.zeros(10, device=device).scatter_(0, ag.tensor(3, device=device), value=1).tolist() \
+        == torch.zeros(10).scatter_(0, torch.tensor(3), value=1).tolist()
+    g = ag.arange(5.0, device=device).gather(0, ag.tensor(2, device=device))
+    assert g.shape == () and g.item() == 2.0
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        ag.zeros(3, 4, device=device).scatter_(0, ag.tensor(1, device=device), value=1)
