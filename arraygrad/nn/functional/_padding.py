@@ -56,6 +56,7 @@ def _edges(x: Tensor, dim: int, b: int, a: int, mode: str):
         right = x.narrow(dim, n - 1 - a, a).flip(dim) if a else None
     elif mode == "replicate":
         def rep(start, k):
+            """k copies of the edge element at `start`, as a broadcast view."""
             shape = list(x.shape)
             shape[dim] = k
             return x.narrow(dim, start, 1).expand(*shape)

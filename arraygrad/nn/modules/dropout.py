@@ -27,6 +27,7 @@ class _DropoutNd(Module):
         return type(self)._fn(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
+        """The settings inside this layer's repr, worded as PyTorch's."""
         return f"p={self.p}, inplace={self.inplace}"
 
 

@@ -33,6 +33,7 @@ class _PadNd(Module):
         return pad(input, self.padding, self._mode)
 
     def extra_repr(self) -> str:
+        """The settings inside this layer's repr, worded as PyTorch's."""
         return f"{self.padding}"
 
 
@@ -48,6 +49,7 @@ class _ConstantPadNd(_PadNd):
         return pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self) -> str:
+        """The settings inside this layer's repr, worded as PyTorch's."""
         return f"padding={self.padding}, value={self.value}"
 
 
@@ -56,6 +58,7 @@ class _ZeroPadNd(_ConstantPadNd):
         super().__init__(padding, 0.0)
 
     def extra_repr(self) -> str:
+        """The settings inside this layer's repr, worded as PyTorch's."""
         return f"{self.padding}"
 
 

@@ -35,6 +35,7 @@ class _MaxPoolNd(Module):
                               ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
     def extra_repr(self) -> str:
+        """The settings inside this layer's repr, worded as PyTorch's."""
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
@@ -78,6 +79,7 @@ class AvgPool1d(Module):
                             self.count_include_pad)
 
     def extra_repr(self) -> str:
+        """The settings inside this layer's repr, worded as PyTorch's."""
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
@@ -102,6 +104,7 @@ class _AvgPoolNd(Module):
                               self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
+        """The settings inside this layer's repr, worded as PyTorch's."""
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
@@ -130,6 +133,7 @@ class _AdaptiveAvgPoolNd(Module):
         return type(self)._fn(input, self.output_size)
 
     def extra_repr(self) -> str:
+        """The settings inside this layer's repr, worded as PyTorch's."""
         return f"output_size={self.output_size}"
 
 
@@ -165,6 +169,7 @@ class _AdaptiveMaxPoolNd(Module):
         return type(self)._fn(input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
+        """The settings inside this layer's repr, worded as PyTorch's."""
         return f"output_size={self.output_size}"
 
 

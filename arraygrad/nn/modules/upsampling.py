@@ -36,6 +36,7 @@ class Upsample(Module):
                            recompute_scale_factor=self.recompute_scale_factor)
 
     def extra_repr(self) -> str:
+        """The settings inside this layer's repr, worded as PyTorch's."""
         if self.scale_factor is not None:
             info = "scale_factor=" + repr(self.scale_factor)
         else:
