@@ -376,6 +376,12 @@ def _seed(*parts) -> int:
     return zlib.crc32("/".join(map(str, parts)).encode())
 
 
+def _fit_key(dev) -> tuple:
+    from .catalog._samples import fit_key
+
+    return fit_key(dev)
+
+
 def samples_for(entry: OpInfo, dtype: str, ctx: Context) -> list[Sample]:
     """The entry's samples of a dtype, as the device under test can hold them (`fit_sample`:
     index arrays in its default index dtype; samples needing a dtype it lacks left out)."""
@@ -408,7 +414,9 @@ def _forward(entry, sample, dev):
 
 
 def _forward_memo(entry, sample, i, dtype, dev, ctx):
-    return ctx.cached(("fwd", entry.name, dtype, i, str(dev)), lambda: _forward(entry, sample, dev))
+    # sample i is the i-th of the samples fitted to the device under test (`samples_for`)
+    key = ("fwd", entry.name, dtype, i, str(dev), _fit_key(ctx.device))
+    return ctx.cached(key, lambda: _forward(entry, sample, dev))
 
 
 def _raised(e: Exception) -> CheckFailure:
@@ -584,7 +592,8 @@ def _vjp_memo(entry, s, i, dev, ctx, dtype="float64", hosts=None):
             return e
         except Exception as e:
             return _raised(e)
-    return ctx.cached(("vjp", entry.name, i, str(dev), dtype, len(hosts) and hosts[0].dtype.name),
+    return ctx.cached(("vjp", entry.name, i, str(dev), dtype, len(hosts) and hosts[0].dtype.name,
+                       _fit_key(ctx.device)),
                       make)
 
 

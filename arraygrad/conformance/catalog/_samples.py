@@ -185,9 +185,21 @@ def fit_key(dev) -> tuple:
     with equal keys see the same samples, so a run may share its memo between them)."""
     import arraygrad as ag
 
+    try:
+        return _FIT_KEYS[dev]
+    except (KeyError, TypeError):  # TypeError: an unhashable stand-in for a device
+        pass
     lacks = tuple(n for n in ("int64", "float64", "int32", "float32")
                   if getattr(ag, n) not in dev.to_native)
-    return lacks, dev.default_int.name, dev.default_float.name
+    key = lacks, dev.default_int.name, dev.default_float.name
+    try:
+        _FIT_KEYS[dev] = key
+    except TypeError:
+        pass
+    return key
+
+
+_FIT_KEYS: dict = {}
 
 
 def fit_sample(s: Sample, dev, *, cast_floats: bool = False) -> Sample | None:
