@@ -634,7 +634,8 @@ def _sigmoid(K, x):
 
 
 def _relu(K, x):
-    return K.where(x > 0, x, K.zeros_like(x))
+    # maximum keeps NaN (PyTorch's relu(nan) is nan) and is ~4x faster than where(x > 0, x, 0)
+    return K.maximum(x, K.zeros_like(x))
 
 
 neg = negative = _unary("neg", "NegBackward0", lambda K, x: -x, lambda K, n, s, g: (-g,), None,
@@ -712,8 +713,8 @@ atanh = _unary("atanh", "AtanhBackward0", lambda K, x: K.atanh(x),
                lambda K, n, s, g: (g / (1 - s[0] * s[0]),), "in")
 sigmoid = _unary("sigmoid", "SigmoidBackward0", _sigmoid,
                  lambda K, n, s, g: (g * s[0] * (1 - s[0]),), "out")
-relu = _unary("relu", "ReluBackward0", _relu,
-              lambda K, n, s, g: (K.where(s[0] > 0, g, K.zeros_like(g)),), "out", False, None)
+relu = _unary("relu", "ReluBackward0", _relu,  # PyTorch's threshold_backward: g unless out <= 0
+              lambda K, n, s, g: (K.where(s[0] <= 0, K.zeros_like(g), g),), "out", False, None)
 sign = sgn = _unary("sign", "SignBackward0", _sign, None, "in", False, _sgn_bw)
 floor = _unary("floor", "FloorBackward0", lambda K, x: K.floor(x), None, None, False)
 ceil = _unary("ceil", "CeilBackward0", lambda K, x: K.ceil(x), None, None, False)

@@ -381,3 +381,15 @@ def test_integer_division_by_zero_raises_like_pytorch(device, op, divisor):
 def test_float_floor_division_by_zero_gives_inf(device):
     out = ag.tensor([4.0, -5.0], device=device) // 0
     np.testing.assert_array_equal(_np(out), [np.inf, -np.inf])
+
+
+@pytest.mark.parity
+def test_relu_keeps_nan_and_its_gradient_as_pytorch(torch, device):
+    vals = [float("nan"), -1.0, 0.0, 2.0]
+    x = ag.tensor(vals, dtype=ag.float64, device=device, requires_grad=True)
+    t = torch.tensor(vals, dtype=torch.float64, requires_grad=True)
+    y, ty = ag.relu(x), torch.relu(t)
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
