@@ -185,3 +185,71 @@ def test_conv_module_errors():
         ag.nn.Conv2d(2, 4, 3, padding_mode="mirror")
     with pytest.raises(RuntimeError, match=r"conv2d\(\): expected input with 2 channels, got 3"):
         ag.nn.Conv2d(2, 4, 3)(ag.zeros(1, 3, 5, 5))
+
+
+# ---- transposed convolution --------------------------------------------------------------------
+# (dims, input shape, out_channels, kernel, stride, padding, output_padding, groups, dilation)
+T_CASES = [(1, (2, 3, 6), 2, (4,), 3, 2, 0, 1, 1),
+           (2, (2, 3, 5, 4), 4, (3, 2), 1, 0, 0, 1, 1),
+           (2, (2, 4, 4, 5), 6, (3, 3), 2, 1, 1, 2, 1),
+           (2, (1, 4, 4, 3), 4, (2, 3), (2, 3), (1, 0), (1, 2), 2, (2, 1)),
+           (3, (1, 2, 3, 2, 3), 2, (2, 2, 2), 2, 0, 1, 1, 1)]
+
+
+def _run_t(device, case):
+    nd, shape, cout, ks, stride, padding, opad, groups, dilation = case
+    x, w = random_array(*shape), random_array(shape[1], cout // groups, *ks, seed=1)
+    b = random_array(cout, seed=2)
+    ts = [ag.tensor(a, device=device, requires_grad=True) for a in (x, w, b)]
+    y = getattr(F, f"conv_transpose{nd}d")(ts[0], ts[1], ts[2], stride, padding, opad, groups,
+                                           dilation)
+    gy = random_array(*y.shape, seed=3)
+    y.backward(ag.tensor(gy, device=device))
+    return (x, w, b, gy), to_numpy(y), [to_numpy(t.grad) for t in ts]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("case", T_CASES, ids=lambda c: f"{c[0]}d-{c[1]}-{c[4]}-{c[6]}")
+def test_conv_transpose_matches_torch(eager_device, torch, case):
+    (x, w, b, gy), y, grads = _run_t(eager_device, case)
+    nd, _, _, _, stride, padding, opad, groups, dilation = case
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ty = getattr(torch.nn.functional, f"conv_transpose{nd}d")(tx, tw, tb, stride, padding, opad,
+                                                              groups, dilation)
+    ty.backward(torch.tensor(gy))
+    np.testing.assert_allclose(y, ty.detach().numpy(), **TOL)
+    for got, want in zip(grads, (tx, tw, tb), strict=True):
+        np.testing.assert_allclose(got, want.grad.numpy(), **TOL)
+
+
+def test_conv_transpose_dask_generic_and_double_backward(monkeypatch):
+    """Dask and the generic kernels give NumPy's fast-kernel results; second derivatives hold."""
+    def arrays(run):
+        return [run[1]] + run[2]
+
+    want = arrays(_run_t("cpu", T_CASES[2]))
+    for a, b in zip(arrays(_run_t("dask", T_CASES[2])), want, strict=True):
+        np.testing.assert_allclose(a, b, **TOL)
+    monkeypatch.setattr(_conv, "_FAST_KERNELS", False)
+    for a, b in zip(arrays(_run_t("cpu", T_CASES[2])), want, strict=True):
+        np.testing.assert_allclose(a, b, **TOL)
+    x = ag.tensor(random_array(1, 2, 3, 2), requires_grad=True)
+    w = ag.tensor(random_array(2, 1, 2, 2, seed=1), requires_grad=True)
+    assert gradgradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1), (x, w))
+
+
+@pytest.mark.parity
+def test_conv_transpose_module_matches_torch_with_output_size(torch):
+    tm = torch.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, groups=2).double()
+    am = ag.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, groups=2).double()
+    assert repr(am) == repr(tm)
+    assert am.weight.shape == tm.weight.shape
+    am.load_state_dict({k: ag.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    x = random_array(2, 4, 4, 5)
+    for size in (None, (8, 10)):
+        np.testing.assert_allclose(to_numpy(am(ag.tensor(x), output_size=size)),
+                                   tm(torch.tensor(x), output_size=size).detach().numpy(), **TOL)
+    with pytest.raises(ValueError, match="valid sizes range"):
+        am(ag.tensor(x), output_size=(12, 10))
+    with pytest.raises(RuntimeError, match="output padding must be smaller"):
+        F.conv_transpose1d(ag.zeros(1, 1, 4), ag.zeros(1, 1, 3), stride=1, output_padding=1)

@@ -1,7 +1,7 @@
-"""The 'modules' feature, convolution family: Conv1d/2d/3d, pooling, BatchNorm/InstanceNorm/
-LayerNorm/GroupNorm, dropout, padding and upsampling layers, each against a direct NumPy float64
-reference (loops over kernel offsets and windows, np.pad; no im2col, so it checks the kernels
-rather than restating them)."""
+"""The 'modules' feature, convolution family: Conv1d/2d/3d, ConvTranspose2d, pooling,
+BatchNorm/InstanceNorm/LayerNorm/GroupNorm, dropout, padding and upsampling layers, each against
+a direct NumPy float64 reference (loops over kernel offsets and windows, np.pad; no im2col, so it
+checks the kernels rather than restating them)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,22 @@ def _conv_samples(nd):
                                (rng.standard_normal((2, 4, 3)),),
                                desc="unbatched, 'same' reflect padding")
     return samples
+
+
+def _conv_t_ref(state, init, x):
+    """out[n, o, i*s + k - p] += x[n, c, i] * w[c, o, k] (2-D, one group, no dilation)."""
+    w, b = state["weight"], state.get("bias")
+    s, p, op = (_nt(init.get(k, d), 2) for k, d in (("stride", 1), ("padding", 0),
+                                                     ("output_padding", 0)))
+    ks = w.shape[2:]
+    full = [(L - 1) * st + k + o for L, st, k, o in zip(x.shape[-2:], s, ks, op, strict=True)]
+    out = np.zeros(x.shape[:-3] + (w.shape[1],) + tuple(full))
+    for i, j in _offsets(ks):
+        contrib = np.einsum("...chw,co->...ohw", x, w[:, :, i, j])
+        out[..., i:i + (x.shape[-2] - 1) * s[0] + 1:s[0],
+            j:j + (x.shape[-1] - 1) * s[1] + 1:s[1]] += contrib
+    out = out[..., p[0]:full[0] - p[0], p[1]:full[1] - p[1]]
+    return out + b.reshape(-1, 1, 1) if b is not None else out
 
 
 # ---- pooling ------------------------------------------------------------------------------------
@@ -257,6 +273,12 @@ register(
     # of 3-D windows are the slowest cases of the family
     *[ModuleInfo(f"Conv{n}d", getattr(nn, f"Conv{n}d"), _conv_samples(n), _conv_ref(n),
                  dtypes=_dtypes(n)) for n in (1, 2, 3)],
+    ModuleInfo("ConvTranspose2d", nn.ConvTranspose2d,
+               lambda rng: [ModuleSample({"in_channels": 2, "out_channels": 3, "kernel_size": 3,
+                                          "stride": 2, "padding": 1, "output_padding": 1},
+                                         (rng.standard_normal((1, 2, 3, 2)),),
+                                         desc="stride 2, padding 1, output_padding 1")],
+               _conv_t_ref),
     *[ModuleInfo(f"MaxPool{n}d", getattr(nn, f"MaxPool{n}d"), _pool_samples("max", n),
                  _max_pool_ref(n), dtypes=_dtypes(n)) for n in (1, 2, 3)],
     *[ModuleInfo(f"AvgPool{n}d", getattr(nn, f"AvgPool{n}d"), _pool_samples("avg", n),

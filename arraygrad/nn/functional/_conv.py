@@ -16,7 +16,8 @@ import math
 from ...core.graph import record
 from ...core.tensor import Tensor
 
-__all__ = ["conv1d", "conv2d", "conv3d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
 
 # tests switch this off to run the generic array-API kernels on NumPy too
 _FAST_KERNELS = True
@@ -298,3 +299,116 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
            dilation=1, groups: int = 1) -> Tensor:
     """3-D convolution of (N, C, D, H, W) input, as torch.nn.functional.conv3d."""
     return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+# ---- transposed convolution ---------------------------------------------------------------------
+def _conv_t_bw(K, node, s, g):
+    """Gradients of conv_transpose: the columns of g (a convolution's im2col) against the
+    weight give the input gradient, against the input the weight gradient."""
+    x, w = s
+    ks, st, dl, p, groups, xshape, wshape = node.ctx
+    N, Cin = xshape[0], xshape[1]
+    sp, G = tuple(xshape[2:]), groups
+    gcols = _columns(K, g, ks, st, dl, [(v, v) for v in p], sp, G)  # (G, Cout/G*kp, N*L)
+    gx = gw = gb = None
+    if node.needs[0]:
+        w2 = _reshape(K, w, (G, Cin // G) + tuple(wshape[1:]),
+                      (G, Cin // G, gcols.shape[1]))
+        gx2 = _gmm(K, w2, gcols)  # (G, Cin/G, N*L)
+        gx = K.moveaxis(_reshape(K, gx2, (G, Cin // G, N) + sp, (Cin, N) + sp), 0, 1)
+    if node.needs[1]:
+        x2 = _reshape(K, K.moveaxis(x, 0, 1), (G, Cin // G, N) + sp,
+                      (G, Cin // G, N * math.prod(sp)))
+        gw = _reshape(K, _gmm(K, x2, K.matrix_transpose(gcols)),
+                      (G, Cin // G) + tuple(wshape[1:]), tuple(wshape))
+    if len(node.needs) > 2 and node.needs[2]:
+        gb = K.sum(K.reshape(K.moveaxis(g, 0, 1), (g.shape[1], -1)), axis=1)
+    return gx, gw, gb
+
+
+def _conv_t(op: str, nd: int, input, weight, bias, stride, padding, output_padding, groups,
+            dilation):
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{op}(): expected input and weight to be Tensors")
+    if weight.ndim != nd + 2:
+        raise RuntimeError(f"{op}(): expected a {nd + 2}-D weight (in_channels, "
+                           f"out_channels/groups, *kernel), got shape {tuple(weight.shape)}")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}(): expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
+                           f"input, got {input.ndim}-D input of shape {tuple(input.shape)}")
+    dev = input._dev
+    for t, what in ((weight, "weight"), (bias, "bias")):
+        if t is not None and t._dev is not dev:
+            raise RuntimeError(f"{op}(): expected input and {what} on the same device, got "
+                               f"{dev} and {t._dev}")
+        if t is not None and t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"{op}(): input dtype ({input.dtype}) and {what} dtype "
+                               f"({t.dtype}) should be the same")
+    unbatched = input.ndim == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    xshape = tuple(x.shape)
+    Cin = xshape[1]
+    if Cin != weight.shape[0] or Cin % groups:
+        raise RuntimeError(f"{op}(): expected input with {weight.shape[0]} channels, got {Cin} "
+                           f"(input shape {tuple(input.shape)}, weight shape "
+                           f"{tuple(weight.shape)}, groups={groups})")
+    Cout = weight.shape[1] * groups
+    if bias is not None and tuple(bias.shape) != (Cout,):
+        raise RuntimeError(f"{op}(): expected bias of shape ({Cout},), got {tuple(bias.shape)}")
+    ks = tuple(weight.shape[2:])
+    st, dl = _tuple(stride, nd, "stride", op), _tuple(dilation, nd, "dilation", op)
+    p, op_ = _tuple(padding, nd, "padding", op), _tuple(output_padding, nd, "output_padding", op)
+    if any(v < 1 for v in st + dl) or any(v < 0 for v in p + op_):
+        raise RuntimeError(f"{op}(): stride and dilation must be positive and padding "
+                           f"non-negative (got stride={st}, dilation={dl}, padding={p})")
+    if any(o >= s and o >= d for o, s, d in zip(op_, st, dl, strict=True)):
+        raise RuntimeError(f"{op}(): output padding must be smaller than either stride or "
+                           f"dilation, but got output_padding={op_}, stride={st}, "
+                           f"dilation={dl}")
+    sp = xshape[2:]
+    full = tuple((L - 1) * s + d * (k - 1) + 1 + o
+                 for L, s, d, k, o in zip(sp, st, dl, ks, op_, strict=True))
+    outs = tuple(f - 2 * v for f, v in zip(full, p, strict=True))
+    if any(o < 1 for o in outs):
+        raise RuntimeError(f"{op}(): given input shape {tuple(input.shape)}, the output "
+                           f"size {outs} is too small (padding {p})")
+    K, G, N = dev.K, groups, xshape[0]
+    x2 = _reshape(K, K.moveaxis(x._data, 0, 1), (G, Cin // G, N) + tuple(sp),
+                  (G, Cin // G, N * math.prod(sp)))
+    w2 = _reshape(K, weight._data, (G, Cin // G) + tuple(weight.shape[1:]),
+                  (G, Cin // G, (Cout // G) * math.prod(ks)))
+    cols = _gmm(K, K.matrix_transpose(w2), x2)  # (G, Cout/G*kp, N*L)
+    cols = _reshape(K, cols, (G, Cout // G) + ks + (N,) + tuple(sp), (Cout,) + ks + (N,)
+                    + tuple(sp))
+    y = _fold(K, cols, ks, st, dl, full)  # (Cout, N, *full)
+    y = y[(slice(None), slice(None)) + tuple(slice(v, v + o) for v, o in zip(p, outs,
+                                                                          strict=True))]
+    if bias is not None:
+        y = y + K.reshape(bias._data, (Cout,) + (1,) * (nd + 1))
+    y = K.moveaxis(y, 0, 1)
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    out = record(dev, y, "ConvolutionBackward0", _conv_t_bw, inputs,
+                 (x if weight._rg else None, weight if x._rg else None),
+                 (ks, st, dl, p, groups, xshape, tuple(weight.shape)))
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups: int = 1, dilation=1) -> Tensor:
+    """1-D transposed convolution (the adjoint of conv1d), as torch's conv_transpose1d."""
+    return _conv_t("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding,
+                   groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups: int = 1, dilation=1) -> Tensor:
+    """2-D transposed convolution (the adjoint of conv2d), as torch's conv_transpose2d."""
+    return _conv_t("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding,
+                   groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups: int = 1, dilation=1) -> Tensor:
+    """3-D transposed convolution (the adjoint of conv3d), as torch's conv_transpose3d."""
+    return _conv_t("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding,
+                   groups, dilation)

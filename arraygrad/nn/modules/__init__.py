@@ -18,13 +18,13 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBas
 from .sparse import Embedding, EmbeddingBag
 from .attention import MultiheadAttention
 from .transformer import TransformerEncoder, TransformerEncoderLayer
-from .conv import Conv1d, Conv2d, Conv3d
 from .pooling import *  # noqa: F403
 from .batchnorm import *  # noqa: F403
 from .normalization import GroupNorm, LayerNorm
 from .dropout import *  # noqa: F403
 from .padding import *  # noqa: F403
 from .upsampling import *  # noqa: F403
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and not isinstance(_v, _types.ModuleType)]

@@ -9,12 +9,13 @@ import math
 from ...core.creation import empty
 from ...core.tensor import Tensor
 from .. import init
-from ..functional._conv import _conv, _conv_padding, _tuple
+from ..functional._conv import _conv, _conv_padding, _conv_t, _tuple
 from ..functional._padding import pad
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d"]
 
 _MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -23,12 +24,13 @@ class _ConvNd(Module):
     """The shared part of Conv1d/2d/3d (PyTorch's _ConvNd)."""
 
     _nd = 0
+    _transposed = False
     __constants__ = ["stride", "padding", "dilation", "groups", "padding_mode", "output_padding",
                      "in_channels", "out_channels", "kernel_size"]
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device=None, dtype=None) -> None:
+                 device=None, dtype=None, output_padding=0) -> None:
         super().__init__()
         n, op = self._nd, type(self).__name__
         if groups <= 0:
@@ -53,16 +55,17 @@ class _ConvNd(Module):
             self.padding = padding
         else:
             self.padding = _tuple(padding, n, "padding", op)
-        self.transposed = False
-        self.output_padding = (0,) * n
+        self.transposed = self._transposed
+        self.output_padding = _tuple(output_padding, n, "output_padding", op)
         self.groups = groups
         self.padding_mode = padding_mode
         pads = _conv_padding(op, self.padding, n, self.kernel_size, self.stride, self.dilation)
         # F.pad's order: the last axis first, (before, after) each
         self._reversed_padding_repeated_twice = tuple(v for b, a in reversed(pads)
                                                       for v in (b, a))
-        self.weight = Parameter(empty((out_channels, in_channels // groups) + self.kernel_size,
-                                      device=device, dtype=dtype))
+        shape = ((in_channels, out_channels // groups) if self._transposed
+                 else (out_channels, in_channels // groups))
+        self.weight = Parameter(empty(shape + self.kernel_size, device=device, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
         else:
@@ -100,6 +103,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * len(self.dilation):
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -123,5 +128,68 @@ class Conv2d(_ConvNd):
 
 class Conv3d(_ConvNd):
     """3-D convolution over (N, C_in, D, H, W) input (torch.nn.Conv3d)."""
+
+    _nd = 3
+
+
+class _ConvTransposeNd(_ConvNd):
+    """The shared part of ConvTranspose1d/2d/3d: weight (in, out/groups, *kernel), padding
+    'zeros' only; forward(input, output_size=None) as PyTorch's."""
+
+    _transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for '
+                             f"{type(self).__name__}")
+        if isinstance(padding, str):
+            raise ValueError(f"{type(self).__name__} does not take string padding "
+                             f"({padding!r})")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype, output_padding)
+
+    def _output_padding(self, input: Tensor, output_size) -> tuple:
+        """output_padding, or the one that gives output_size (PyTorch's _output_padding)."""
+        if output_size is None:
+            return self.output_padding
+        n = self._nd
+        want = tuple(output_size)[-n:]
+        if len(want) != n:
+            raise ValueError(f"ConvTranspose{n}D: output_size must have {n} or {n + 2} "
+                             f"elements (got {len(tuple(output_size))})")
+        res = []
+        for L, w, k, s, p, d in zip(input.shape[-n:], want, self.kernel_size, self.stride,
+                                    self.padding, self.dilation, strict=True):
+            low = (L - 1) * s - 2 * p + d * (k - 1) + 1
+            if not low <= w <= low + s - 1:
+                raise ValueError(f"requested an output size of {want}, but valid sizes range "
+                                 f"from {low} to {low + s - 1} (for an input of "
+                                 f"{tuple(input.shape[-n:])})")
+            res.append(w - low)
+        return tuple(res)
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        """The transposed convolution of input (the adjoint of the matching convolution)."""
+        return _conv_t(f"conv_transpose{self._nd}d", self._nd, input, self.weight, self.bias,
+                       self.stride, self.padding, self._output_padding(input, output_size),
+                       self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution (torch.nn.ConvTranspose1d)."""
+
+    _nd = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (torch.nn.ConvTranspose2d)."""
+
+    _nd = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution (torch.nn.ConvTranspose3d)."""
 
     _nd = 3
