@@ -56,17 +56,28 @@ def _incompatible(ref, ours) -> list[str]:
     return probs
 
 
-def test_every_function_of_the_standard_is_there_with_a_compatible_signature():
+def _walk(ref_ns, ours_ns, names, prefix="") -> list[str]:
     problems = []
-    for name in sorted(set(strict.__all__) - _NOT_2024_12):
-        ref = getattr(strict, name)
+    for name in sorted(set(names) - _NOT_2024_12):
+        ref = getattr(ref_ns, name)
         if not callable(ref) or isinstance(ref, type):
             continue
-        ours = getattr(xpa, name, None)
+        ours = getattr(ours_ns, name, None)
         if ours is None:
-            problems.append(f"{name}: missing")
+            problems.append(f"{prefix}{name}: missing")
         elif bad := _incompatible(ref, ours):
-            problems.append(f"{name}: {'; '.join(bad)}")
+            problems.append(f"{prefix}{name}: {'; '.join(bad)}")
+    return problems
+
+
+def test_every_function_of_the_standard_is_there_with_a_compatible_signature():
+    problems = _walk(strict, xpa, strict.__all__)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_fft_extension_is_complete():
+    assert len(strict.fft.__all__) == 14
+    problems = _walk(strict.fft, xpa.fft, strict.fft.__all__, "fft.")
     assert not problems, "\n".join(problems)
 
 

@@ -39,6 +39,7 @@ from ._searching import (argmax, argmin, argsort, count_nonzero, nonzero, search
 from ._linalg import (all, any, diff, matmul, matrix_transpose, take, take_along_axis, tensordot,
                       vecdot)
 from ._info import __array_namespace_info__
+from . import _fft as fft  # the standard's fft extension, an attribute of the namespace
 
 __array_api_version__ = "2024.12"
 
@@ -72,6 +73,8 @@ __all__ = [
     # utility, linear algebra, indexing
     "all", "any", "diff", "matmul", "matrix_transpose", "tensordot", "vecdot", "take",
     "take_along_axis",
+    # extensions
+    "fft",
 ]
 
 from . import _docs  # noqa: E402
