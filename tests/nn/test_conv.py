@@ -253,3 +253,18 @@ def test_conv_transpose_module_matches_torch_with_output_size(torch):
         am(ag.tensor(x), output_size=(12, 10))
     with pytest.raises(RuntimeError, match="output padding must be smaller"):
         F.conv_transpose1d(ag.zeros(1, 1, 4), ag.zeros(1, 1, 3), stride=1, output_padding=1)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("transposed", [False, True])
+def test_complex_conv_gradients_follow_pytorchs_convention(torch, transposed):
+    rng = np.random.default_rng(0)
+    wshape = (3, 2, 3) if not transposed else (2, 3, 3)  # (out, in, k) and (in, out, k)
+    x, w = (rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in ((1, 2, 6), wshape))
+    ours = [ag.tensor(v, dtype=ag.complex128, requires_grad=True) for v in (x, w)]
+    theirs = [torch.tensor(v, dtype=torch.complex128, requires_grad=True) for v in (x, w)]
+    name = "conv_transpose1d" if transposed else "conv1d"
+    getattr(ag.nn.functional, name)(*ours).abs().sum().backward()
+    getattr(torch.nn.functional, name)(*theirs).abs().sum().backward()
+    for a, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-10)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 
+from ...core import dtypes as _dt
 from ...core.graph import record
+from ...core.ops.complex import holomorphic
 from ...core.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -256,9 +258,15 @@ def _conv(op: str, nd: int, input, weight, bias, stride, padding, dilation, grou
     saved = (x if weight._rg else None, weight if x._rg else None,
              cols if weight._rg else None)
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    out = record(dev, y, "ConvolutionBackward0", _conv_bw, inputs, saved,
+    bw = _conv_bw_complex if weight.dtype.kind == _dt._COMPLEX else _conv_bw
+    out = record(dev, y, "ConvolutionBackward0", bw, inputs, saved,
                  (ks, st, dl, pads, groups, outs, xshape))
     return out.squeeze(0) if unbatched else out
+
+
+# complex weights: convolution is linear in input and weight, so PyTorch's convention is the real
+# backward with conjugates in and out
+_conv_bw_complex = holomorphic(_conv_bw)
 
 
 def _conv_padding(op: str, padding, nd: int, ks, st, dl) -> list:
@@ -326,6 +334,9 @@ def _conv_t_bw(K, node, s, g):
     return gx, gw, gb
 
 
+
+_conv_t_bw_complex = holomorphic(_conv_t_bw)
+
 def _conv_t(op: str, nd: int, input, weight, bias, stride, padding, output_padding, groups,
             dilation):
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
@@ -387,7 +398,8 @@ def _conv_t(op: str, nd: int, input, weight, bias, stride, padding, output_paddi
         y = y + K.reshape(bias._data, (Cout,) + (1,) * (nd + 1))
     y = K.moveaxis(y, 0, 1)
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    out = record(dev, y, "ConvolutionBackward0", _conv_t_bw, inputs,
+    bw = _conv_t_bw_complex if weight.dtype.kind == _dt._COMPLEX else _conv_t_bw
+    out = record(dev, y, "ConvolutionBackward0", bw, inputs,
                  (x if weight._rg else None, weight if x._rg else None),
                  (ks, st, dl, p, groups, xshape, tuple(weight.shape)))
     return out.squeeze(0) if unbatched else out
