@@ -1,10 +1,10 @@
 """`ag.compile` (torch.compile): a function or module compiled where its backend can compile
 (JAX: `jax.jit` over the same engine), run eagerly elsewhere with the same results.
 
-How a call compiles (docs/compile.md): the first call runs eagerly and discovers the state the
-function reaches (tensors and modules in its closure, the globals it names, its arguments;
-optimizers' per-parameter state). Later calls trace the function once per input signature with
-that state's arrays (values, `.grad`, optimizer step counters) as inputs; the program returns
+How a call compiles (docs/compile.md): each call discovers the state the function reaches
+(tensors and modules in its closure, the globals it names, its arguments; optimizers'
+per-parameter state); the first call runs eagerly where an optimizer has no state yet. Calls
+trace the function once per input signature with that state's arrays (values, `.grad`, optimizer step counters) as inputs; the program returns
 their new values, which are written back after each call, so the script around it is unchanged.
 An op that needs a concrete value (`.item()`, `bool(t)`, `.numpy()`, data-dependent shapes), a host
 random draw, a change to Python state, or an output carrying autograd history breaks the graph:
@@ -79,10 +79,10 @@ class _CompiledModule:
 class _Entry:
     """One compiled signature: the jitted program and what its outputs write back into."""
 
-    __slots__ = ("program", "escaped", "out_tree")
+    __slots__ = ("program", "escaped", "escaped_slots", "out_tree")
 
     def __init__(self, program):
-        self.program, self.escaped, self.out_tree = program, None, None
+        self.program, self.escaped, self.escaped_slots, self.out_tree = program, None, None, None
 
 
 class _CompiledFunction:
@@ -100,8 +100,11 @@ class _CompiledFunction:
             return self._fn(*args, **kwargs)
         state = _State(self._fn, args, kwargs)
         be = state.backend()
-        if be is None or not self._ran:  # nothing to compile, or the discovering eager run
-            self._ran = self._ran or be is not None
+        if be is None:  # nothing here can compile
+            return self._fn(*args, **kwargs)
+        if not self._ran and any(not o.state for o in state.optims):
+            # an optimizer's first step creates its state (and flags) lazily: run it eagerly
+            self._ran = True
             return self._fn(*args, **kwargs)
         try:
             key = state.key(args, kwargs)
@@ -123,10 +126,18 @@ class _CompiledFunction:
         try:
             outs = entry.program(inputs)
         except GraphBreak as e:
+            if not self._ran:
+                # the first call may create state (optimizer moments, flags) in ways a trace
+                # cannot: it runs eagerly, and the next call traces with that state
+                self._ran = True
+                del self._cache[key]
+                return self._fn(*args, **kwargs)
             self._break(str(e), key)
             return self._fn(*args, **kwargs)
+        self._ran = True
         if entry.escaped is None:  # filled in by the trace (this call traced)
             entry.escaped, entry.out_tree = state.trace_escaped, state.trace_out_tree
+            entry.escaped_slots = state.trace_escaped_slots
             self.compiled_signatures += 1
         return state.write_back(outs, entry)
 
@@ -146,6 +157,7 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
     rng = _rng_state()
     before = state.python_state()
     state.install(inputs)
+    ok = False
     try:
         try:
             result = owner._fn(*state.traced_args, **state.traced_kwargs)
@@ -158,9 +170,11 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
         if changed:
             raise GraphBreak(f"it changes Python state a compiled program cannot update: "
                              f"{changed}")
-        return state.outputs(result)
+        out = state.outputs(result)
+        ok = True
+        return out
     finally:
-        state.restore()
+        state.restore(failed=not ok)
 
 
 def _rng_state() -> bytes:
@@ -221,7 +235,7 @@ class _State:
             self.tensors = [t for t in self.tensors if t._dev.backend is self._backend]
 
     def key(self, args, kwargs):
-        tens = tuple((tuple(t.shape), t.dtype, t._rg, t.grad is None) for t in self.tensors)
+        tens = tuple((t._data.shape, t._data.dtype, t._rg, t.grad is None) for t in self.tensors)
         return (tens, _sig(args), _sig(tuple(sorted(kwargs.items()))), len(self.slots),
                 self.python_state(), _gm.is_grad_enabled())
 
@@ -265,6 +279,8 @@ class _State:
         xs, gs, sl, targs, tkw = inputs
         self._saved = [(t._data, t.grad) for t in self.tensors]
         self._saved_slots = [d[k] for d, k in self.slots]
+        self._opt_keys = [(o.state, {k: set(v) if isinstance(v, dict) else None
+                                     for k, v in o.state.items()}) for o in self.optims]
         for t, x, g in zip(self.tensors, xs, gs, strict=True):
             t._data = x
             t.grad = None if g is None else _wrap(g, t._dev)
@@ -293,18 +309,32 @@ class _State:
             if id(t) not in seen and be.is_traced(t._data):
                 escaped.append(t)
         self.trace_escaped = escaped
+        # Python numbers the trace stored into optimizer state (a first step's counters)
+        known = {(id(d), k) for d, k in self.slots}
+        self.trace_escaped_slots = [(d, k) for o in self.optims for d in o.state.values()
+                                    if isinstance(d, dict) for k, v in d.items()
+                                    if (id(d), k) not in known and be.is_traced(v)]
+        esl = [d[k] for d, k in self.trace_escaped_slots]
         leaves, self.trace_out_tree = _flatten(result)
-        return [xs, gs, sl, [t._data for t in escaped], leaves]
+        return [xs, gs, sl, [t._data for t in escaped], esl, leaves]
 
-    def restore(self) -> None:
+    def restore(self, failed: bool = False) -> None:
         for t, (x, g) in zip(self.tensors, self._saved, strict=True):
             t._data, t.grad = x, g
         for (d, k), v in zip(self.slots, self._saved_slots, strict=True):
             d[k] = v
+        if failed:  # undo the optimizer state a failed trace created (it holds tracers)
+            for state, before in self._opt_keys:
+                for k in [k for k in state if k not in before]:
+                    del state[k]
+                for k, keys in before.items():
+                    if keys is not None:
+                        for extra in [e for e in state[k] if e not in keys]:
+                            del state[k][extra]
 
     # ---- after the call ----------------------------------------------------------------------
     def write_back(self, outs, entry):
-        xs, gs, sl, esc, leaves = outs
+        xs, gs, sl, esc, esl, leaves = outs
         for t, x, g in zip(self.tensors, xs, gs, strict=True):
             t._data = x
             if g is None:
@@ -318,6 +348,8 @@ class _State:
                 d[k] = type(d[k])(v)
         for t, x in zip(entry.escaped, esc, strict=True):
             t._data = x
+        for (d, k), v in zip(entry.escaped_slots, esl, strict=True):
+            d[k] = v.item()
         return _unflatten(entry.out_tree, leaves, self.tensors[0]._dev)
 
 

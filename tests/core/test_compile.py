@@ -111,7 +111,7 @@ def test_tutorial_polynomial_compiled_matches_numpy_eager(jax):
     got = _tutorial_poly("jax", compiled=True)
     np.testing.assert_allclose(got[0], ref[0], rtol=1e-5)
     np.testing.assert_allclose(got[1], ref[1], rtol=1e-5, atol=1e-6)
-    assert got[2].compiled_signatures == 1  # one trace for every step after the first
+    assert got[2].compiled_signatures == 1  # one trace for every step
 
 
 def test_mlp_adam_step_compiled_matches_numpy_eager_with_batchnorm_buffers(jax):
@@ -120,6 +120,7 @@ def test_mlp_adam_step_compiled_matches_numpy_eager_with_batchnorm_buffers(jax):
     np.testing.assert_allclose(got[0], ref[0], rtol=1e-5)
     for p, q in zip(got[1], ref[1], strict=True):
         np.testing.assert_allclose(p, q, rtol=1e-4, atol=1e-6)
+    # the first step runs eagerly (Adam creates its state), every later one is compiled
     assert got[2].compiled_signatures == 1
 
 
@@ -186,3 +187,27 @@ def test_module_forward_compiles_under_no_grad_and_keeps_autograd_eagerly(jax):
             y = cm(x)
     y.sum().backward()  # the training-mode call ran eagerly: gradients flow
     assert model.weight.grad is not None
+
+
+def test_optimizer_state_created_inside_a_trace_is_written_back(jax):
+    res = {}
+    for dev, comp in (("cpu", False), ("jax", True)):
+        w1 = ag.ones(2, device=dev, requires_grad=True)
+        w2 = ag.ones(2, device=dev, requires_grad=True)
+        opt = ag.optim.Adam([w1, w2], lr=0.1)
+
+        def step(use_w2):
+            opt.zero_grad()
+            loss = (w1 * w1).sum() + ((w2 * w2 * 3).sum() if use_w2 else 0.0)
+            loss.backward()
+            opt.step()
+            return loss.detach()
+
+        f = ag.compile(step) if comp else step
+        # w2 gets its Adam moments and step counter only in the third call, inside a trace
+        losses = [f(u).item() for u in (False, False, True, True)]
+        res[dev] = (losses, w1.tolist(), w2.tolist(), opt.state[w2]["step"])
+    np.testing.assert_allclose(res["jax"][0], res["cpu"][0], rtol=1e-5)
+    np.testing.assert_allclose(res["jax"][1] + res["jax"][2], res["cpu"][1] + res["cpu"][2],
+                               rtol=1e-5)
+    assert res["jax"][3] == res["cpu"][3] == 2.0
