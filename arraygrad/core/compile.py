@@ -4,8 +4,9 @@
 How a call compiles (docs/compile.md): each call discovers the state the function reaches
 (tensors and modules in its closure, the globals it names, its arguments; optimizers'
 per-parameter state); the first call runs eagerly where an optimizer has no state yet. Calls
-trace the function once per input signature with that state's arrays (values, `.grad`, optimizer step counters) as inputs; the program returns
-their new values, which are written back after each call, so the script around it is unchanged.
+trace the function once per input signature with that state's arrays (values, `.grad`,
+optimizer step counters) as inputs; the program returns their new values, which are written
+back after each call, so the script around it is unchanged.
 An op that needs a concrete value (`.item()`, `bool(t)`, `.numpy()`, data-dependent shapes), a host
 random draw, a change to Python state, or an output carrying autograd history breaks the graph:
 `fullgraph=True` raises `GraphBreak`; otherwise that signature runs eagerly, with one warning.
