@@ -1,0 +1,126 @@
+"""Differentiable linear-algebra primitives over the backend's `linalg` extension: inv, solve,
+det and slogdet, with torch.linalg's backward formulas (for real and complex inputs):
+
+- inv: X = A^-1, dA = -X^H g X^H.
+- solve: X = A^-1 B, dB = solve(A^H, g), dA = -dB X^H (batch dimensions broadcast and summed).
+- det: dA = g conj(det A) A^-H (A nonsingular: a singular A gives inf/nan, where PyTorch falls back
+  to an SVD-based formula).
+- slogdet: d logabsdet = A^-H (real inputs; the sign has no gradient).
+
+Backward formulas call `_inv`/`_solve` on Tensors under create_graph (so second derivatives
+work) and the backend's own functions on raw arrays otherwise.
+"""
+
+from __future__ import annotations
+
+from ...core import dtypes as _dt
+from ..graph import OUT, record, record_multi
+from ..tensor import Tensor
+from ._common import unbroadcast
+from .complex import no_complex_grad
+
+
+def _xla(dev, op: str):
+    """The backend's linalg extension (a clear error where the library has none)."""
+    la = getattr(dev.xp, "linalg", None)
+    if la is None or not hasattr(la, op.rsplit(".", 1)[-1]):
+        raise RuntimeError(f"linalg.{op}(): backend {dev.backend.name!r} ({dev.xp.__name__}) has "
+                           f"no linalg.{op}")
+    return la
+
+
+def _call(dev, op: str, *args):
+    """The backend's linalg.op on raw arrays; a library's refusal (Dask's linalg takes 2-D
+    arrays only) is re-raised naming the function and the backend."""
+    f = getattr(_xla(dev, op), op)
+    try:
+        return f(*args)
+    except (ValueError, NotImplementedError, TypeError) as e:
+        raise RuntimeError(f"linalg.{op}(): backend {dev.backend.name!r} cannot compute it for "
+                           f"shapes {[tuple(a.shape) for a in args]}: {e}") from e
+
+
+def _square(op: str, a):
+    if not isinstance(a, Tensor):
+        raise TypeError(f"linalg.{op}(): argument 'A' must be a Tensor, not {type(a).__name__}")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"linalg.{op}(): A must be batches of square matrices, but they are "
+                           f"{a.shape[-2] if a.ndim >= 2 else a.ndim} by "
+                           f"{a.shape[-1] if a.ndim else 0} matrices (shape {tuple(a.shape)})")
+    if a.dtype.kind < _dt._FLOAT:
+        raise RuntimeError(f"linalg.{op}(): expected a floating point or complex tensor as "
+                           f"input, got {a.dtype}")
+
+
+def _h(K, x, cplx: bool):
+    """The conjugate transpose of the last two dimensions."""
+    t = K.matrix_transpose(x)
+    return K.conj(t) if cplx else t
+
+
+def _inv_bw(K, n, s, g):
+    (x,) = s
+    xh = _h(K, x, n.ctx)
+    return (-K.matmul(K.matmul(xh, g), xh),)
+
+
+def _inv(a: Tensor) -> Tensor:
+    dev = a._dev
+    out = _call(dev, "inv", a._data)
+    return record(dev, out, "LinalgInvExBackward0", _inv_bw, (a,), (OUT,),
+                  a.dtype.kind == _dt._COMPLEX)
+
+
+def _solve_raw_or_tensor(K, n, a, b):
+    if isinstance(b, Tensor):
+        return _solve(a, b)
+    return _call(n.dev, "solve", a, b)
+
+
+def _solve_bw(K, n, s, g):
+    a, x = s
+    sa, sb, cplx = n.ctx
+    gb = _solve_raw_or_tensor(K, n, _h(K, a, cplx), g)
+    ga = None
+    if n.needs[0]:
+        ga = unbroadcast(K, -K.matmul(gb, _h(K, x, cplx)), sa)
+    return ga, (unbroadcast(K, gb, sb) if n.needs[1] else None)
+
+
+def _solve(a: Tensor, b: Tensor) -> Tensor:
+    """A^-1 B for matrices B (..., n, k); batch dimensions broadcast."""
+    dev = a._dev
+    out = _call(dev, "solve", a._data, b._data)
+    cplx = a.dtype.kind == _dt._COMPLEX or b.dtype.kind == _dt._COMPLEX
+    return record(dev, out, "LinalgSolveExBackward0", _solve_bw, (a, b), (a, OUT),
+                  (tuple(a.shape), tuple(b.shape), cplx))
+
+
+def _det_bw(K, n, s, g):
+    a, d = s
+    cplx = n.ctx
+    inv_h = _h(K, _inv(a) if isinstance(a, Tensor) else _call(n.dev, "inv", a), cplx)
+    gd = g * (K.conj(d) if cplx else d)
+    return (K.expand_dims(K.expand_dims(gd, axis=-1), axis=-1) * inv_h,)
+
+
+def _det(a: Tensor) -> Tensor:
+    dev = a._dev
+    out = _call(dev, "det", a._data)
+    return record(dev, out, "LinalgDetBackward0", _det_bw, (a,), (a, OUT),
+                  a.dtype.kind == _dt._COMPLEX)
+
+
+def _slogdet_bw(K, n, s, gs):
+    (a,) = s
+    g = gs[1]
+    inv_t = K.matrix_transpose(_inv(a) if isinstance(a, Tensor) else _call(n.dev, "inv", a))
+    return (K.expand_dims(K.expand_dims(g, axis=-1), axis=-1) * inv_t,)
+
+
+def _slogdet(a: Tensor):
+    no_complex_grad("linalg.slogdet", a)
+    dev = a._dev
+    sign, logabs = _call(dev, "slogdet", a._data)
+    return record_multi(dev, (sign, logabs), "LinalgSlogdetBackward0", _slogdet_bw, (a,), (a,),
+                        differentiable=(False, True))

@@ -1,0 +1,90 @@
+"""arraygrad.linalg against torch.linalg: values and gradients (torch.linalg's backward formulas
+for inv, solve, det, slogdet; real and complex), the composed functions, finite differences
+(first and second order) on NumPy float64, and the error on a backend without the function."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import arraygrad as ag
+import arraygrad.linalg as L
+
+_RNG = np.random.default_rng(0)
+
+
+def _mat(shape, cplx=False):
+    a = _RNG.standard_normal(shape) + (1j * _RNG.standard_normal(shape) if cplx else 0)
+    return a + 3 * np.eye(shape[-1])  # well conditioned
+
+
+def _cases(batched: bool):
+    sh = (2, 3, 3) if batched else (3, 3)
+    out = []
+    for cplx in (False, True):
+        a, b = _mat(sh, cplx), _RNG.standard_normal((3, 2)).astype(complex if cplx else float)
+        out += [("inv", [a], {}), ("det", [a], {}), ("solve", [a, b], {}),
+                ("solve", [a[..., 0, :, :] if batched else a, b[:, 0]], {}),
+                ("matrix_power", [a], {"n": -3}), ("matrix_power", [a], {"n": 5}),
+                ("vecdot", [a, np.ascontiguousarray(a[..., ::-1, :])], {"dim": -2})]
+    a = _mat(sh)
+    out += [("slogdet", [a], {}), ("vector_norm", [a], {"ord": 3, "dim": (-1, -2)}),
+            ("cross", [a, np.ascontiguousarray(a[..., ::-1])], {"dim": -1}),
+            ("solve", [a, np.ascontiguousarray(a[..., :2, :])], {"left": False}),
+            ("multi_dot", [[a[0, 0], a[0], np.ascontiguousarray(a[0, :, 1])]], {})]
+    return out
+
+
+def _check(device, torch, cases):
+    for name, ins, kw in cases:
+        xs = [[ag.tensor(v, device=device, requires_grad=True) for v in i] if isinstance(i, list)
+              else ag.tensor(i, device=device, requires_grad=True) for i in ins]
+        ts = [[torch.tensor(v, requires_grad=True) for v in i] if isinstance(i, list)
+              else torch.tensor(i, requires_grad=True) for i in ins]
+        got, want = getattr(L, name)(*xs, **kw), getattr(torch.linalg, name)(*ts, **kw)
+        if name == "slogdet":
+            got, want = got[1], want[1]
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().resolve_conj().numpy(),
+                                   rtol=1e-9, atol=1e-9, err_msg=name)
+        w = _RNG.standard_normal(tuple(want.shape))
+        if want.is_complex():
+            w = w + 1j * _RNG.standard_normal(tuple(want.shape))
+        (want * torch.tensor(w)).real.sum().backward()
+        r = got * ag.tensor(w, device=device)
+        (r.real if r.is_complex() else r).sum().backward()
+        flat = [x for i in xs for x in (i if isinstance(i, list) else [i])]
+        tflat = [x for i in ts for x in (i if isinstance(i, list) else [i])]
+        for x, t in zip(flat, tflat, strict=True):
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.resolve_conj().numpy(), rtol=1e-8,
+                                       atol=1e-8, err_msg=f"gradient of {name} {kw}")
+
+
+@pytest.mark.parity
+def test_batched_values_and_gradients_match_torch(eager_device, torch):
+    _check(eager_device, torch, _cases(batched=True))
+
+
+@pytest.mark.parity
+def test_dask_matrices_match_torch(torch):
+    a, b = _mat((3, 3)), _RNG.standard_normal((3, 2))
+    _check("dask", torch, [("inv", [a], {}), ("solve", [a, b], {}), ("solve", [a, b[:, 0]], {})])
+
+
+def test_a_backend_without_the_function_says_so():
+    with pytest.raises(RuntimeError, match=r"linalg\.det\(\): backend 'dask' .* no linalg\.det"):
+        L.det(ag.ones((2, 2), device="dask"))
+    with pytest.raises(RuntimeError, match=r"linalg\.inv\(\): backend 'dask' cannot .*\(2, 3, 3\)"):
+        L.inv(ag.ones((2, 3, 3), device="dask"))
+    with pytest.raises(RuntimeError, match="square matrices"):
+        L.inv(ag.ones((2, 3)))
+
+
+@pytest.mark.parametrize("name, n_in", [("inv", 1), ("det", 1), ("solve", 2), ("slogdet", 1)])
+def test_finite_differences_first_and_second_order(name, n_in):
+    rng = np.random.default_rng(2)
+    ins = [ag.tensor(rng.standard_normal((3, 3)) + 3 * np.eye(3), requires_grad=True)]
+    if n_in == 2:
+        ins.append(ag.tensor(rng.standard_normal((3, 2)), requires_grad=True))
+    f = (lambda a: L.slogdet(a)[1]) if name == "slogdet" else getattr(L, name)
+    assert ag.autograd.gradcheck(f, tuple(ins))
+    assert ag.autograd.gradgradcheck(f, tuple(ins))
