@@ -538,7 +538,7 @@ def _grad_batched(outs, ins, grad_outputs, retain_graph, create_graph, allow_unu
             res.append(None)
             continue
         if create_graph:
-            from .. import stack
+            from .ops.joining import stack
 
             res.append(stack(col))
         else:
