@@ -1,5 +1,5 @@
 """Peak memory of one training step above its parameters and batch: arraygrad (NumPy backend)
-against the hand-written NumPy program of shared/bench/ratios.py, both counted by tracemalloc
+against the hand-written NumPy program of benchmarks/ratios.py, both counted by tracemalloc
 (NumPy reports its buffers to it), plus the same step under no_grad (inference).
 
 Usage (from the repository root): PYTHONPATH=. python benchmarks/memory.py [WORKLOAD ...]
@@ -19,7 +19,7 @@ import sys
 import tracemalloc
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DEFAULT_RATIOS = ROOT.parent / "shared" / "bench" / "ratios.py"
+DEFAULT_RATIOS = ROOT / "benchmarks" / "ratios.py"  # the common yardstick
 
 
 def _load_ratios(path: pathlib.Path):

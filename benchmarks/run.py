@@ -1,4 +1,4 @@
-"""Runs the common yardstick (shared/bench/ratios.py) on the `ops100` and `poly` workloads and
+"""Runs the common yardstick (benchmarks/ratios.py) on the `ops100` and `poly` workloads and
 prints one table of times and ratios: arraygrad (NumPy backend) against PyTorch CPU and NumPy.
 
 Usage (from the repository root): python benchmarks/run.py [WORKLOAD ...] [--repeat N]
@@ -20,7 +20,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DEFAULT_RATIOS = ROOT.parent / "shared" / "bench" / "ratios.py"
+DEFAULT_RATIOS = ROOT / "benchmarks" / "ratios.py"  # the common yardstick
 # the targets of the speed issue: arraygrad's time over PyTorch CPU's
 TARGETS = {"ops100": 1.0, "poly": 1.25, "cnn": 1.5, "mlp": 1.0, "lstm": 2.0}
 _OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workloads", nargs="*", default=list(TARGETS))
     parser.add_argument("--ratios", type=pathlib.Path, default=DEFAULT_RATIOS,
-                        help="path of the shared ratios.py")
+                        help="path of the yardstick ratios.py (default: benchmarks/ratios.py)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of ratios.py per workload")
     parser.add_argument("--unset-openblas", action="store_true",
                         help="drop OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the measured runs")
