@@ -1,7 +1,8 @@
 """`arraygrad.linalg`: torch.linalg's names over arraygrad's differentiable ops. Present so far:
-inv, solve, det, slogdet (primitives with torch.linalg's backward formulas, core/ops/linalg_ext.py),
-vector_norm, vecdot, cross, matrix_power, multi_dot and diagonal (composed). The factorizations
-(cholesky, qr, eigh, svd) and the norms and functions built on them are not here yet.
+inv, solve, det, slogdet, cholesky (primitives with torch.linalg's backward formulas, in
+core/ops/linalg_ext.py), vector_norm, vecdot, cross, matrix_power, multi_dot and diagonal
+(composed). The other factorizations (qr, eigh, svd) and the norms and functions built on them
+are not here yet.
 
 On a backend whose array library has no `linalg` extension, each primitive raises a RuntimeError
 naming the function and the backend."""
@@ -12,11 +13,11 @@ import math
 
 import arraygrad as _ag
 
-from .core.ops.linalg_ext import _det, _inv, _slogdet, _solve, _square
+from .core.ops.linalg_ext import _cholesky, _det, _inv, _slogdet, _solve, _square
 from .core.tensor import Tensor
 
-__all__ = ["inv", "solve", "det", "slogdet", "vector_norm", "vecdot", "cross", "matrix_power",
-           "multi_dot", "diagonal"]
+__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "vector_norm", "vecdot", "cross",
+           "matrix_power", "multi_dot", "diagonal"]
 
 
 def inv(A: Tensor) -> Tensor:
@@ -53,6 +54,14 @@ def slogdet(A: Tensor):
     """torch.linalg.slogdet: (sign, log|det|) of each square matrix of A (real A for gradients)."""
     _square("slogdet", A)
     return _slogdet(A)
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """torch.linalg.cholesky: the lower (or upper) Cholesky factor of each Hermitian
+    positive-definite matrix of A; its gradient is Hermitian, as PyTorch's."""
+    _square("cholesky", A)
+    out = _cholesky(A)
+    return _ag.conj(out.mT) if upper else out
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -1,11 +1,12 @@
 """Differentiable linear-algebra primitives over the backend's `linalg` extension: inv, solve,
-det and slogdet, with torch.linalg's backward formulas (for real and complex inputs):
+det, slogdet and cholesky, with torch.linalg's backward formulas (for real and complex inputs):
 
 - inv: X = A^-1, dA = -X^H g X^H.
 - solve: X = A^-1 B, dB = solve(A^H, g), dA = -dB X^H (batch dimensions broadcast and summed).
 - det: dA = g conj(det A) A^-H (A nonsingular: a singular A gives inf/nan, where PyTorch falls back
   to an SVD-based formula).
 - slogdet: d logabsdet = A^-H (real inputs; the sign has no gradient).
+- cholesky: dA = L^-H Phi(L^H g) L^-1 with Phi the lower triangle made Hermitian (half diagonal).
 
 Backward formulas call `_inv`/`_solve` on Tensors under create_graph (so second derivatives
 work) and the backend's own functions on raw arrays otherwise.
@@ -124,3 +125,24 @@ def _slogdet(a: Tensor):
     sign, logabs = _call(dev, "slogdet", a._data)
     return record_multi(dev, (sign, logabs), "LinalgSlogdetBackward0", _slogdet_bw, (a,), (a,),
                         differentiable=(False, True))
+
+
+# ---- factorizations ------------------------------------------------------------------------------
+def _right_inv(K, n, y, l, cplx):
+    """y L^-1, as solve(L^H, y^H)^H."""
+    return _h(K, _solve_raw_or_tensor(K, n, _h(K, l, cplx), _h(K, y, cplx)), cplx)
+
+
+def _cholesky_bw(K, n, s, g):
+    (l,) = s
+    cplx = n.ctx
+    t = K.tril(K.matmul(_h(K, l, cplx), g))
+    t = 0.5 * (t + _h(K, K.tril(t, k=-1), cplx))
+    return (_right_inv(K, n, _solve_raw_or_tensor(K, n, _h(K, l, cplx), t), l, cplx),)
+
+
+def _cholesky(a: Tensor) -> Tensor:
+    dev = a._dev
+    out = _call(dev, "cholesky", a._data)
+    return record(dev, out, "LinalgCholeskyExBackward0", _cholesky_bw, (a,), (OUT,),
+                  a.dtype.kind == _dt._COMPLEX)

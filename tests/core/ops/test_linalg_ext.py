@@ -28,7 +28,9 @@ def _cases(batched: bool):
                 ("matrix_power", [a], {"n": -3}), ("matrix_power", [a], {"n": 5}),
                 ("vecdot", [a, np.ascontiguousarray(a[..., ::-1, :])], {"dim": -2})]
     a = _mat(sh)
-    out += [("slogdet", [a], {}), ("vector_norm", [a], {"ord": 3, "dim": (-1, -2)}),
+    spd = a @ np.swapaxes(a, -1, -2) + np.eye(3)
+    out += [("cholesky", [spd], {}), ("cholesky", [spd], {"upper": True}), ("slogdet", [a], {}),
+            ("vector_norm", [a], {"ord": 3, "dim": (-1, -2)}),
             ("cross", [a, np.ascontiguousarray(a[..., ::-1])], {"dim": -1}),
             ("solve", [a, np.ascontiguousarray(a[..., :2, :])], {"left": False}),
             ("multi_dot", [[a[0, 0], a[0], np.ascontiguousarray(a[0, :, 1])]], {})]
@@ -79,12 +81,15 @@ def test_a_backend_without_the_function_says_so():
         L.inv(ag.ones((2, 3)))
 
 
-@pytest.mark.parametrize("name, n_in", [("inv", 1), ("det", 1), ("solve", 2), ("slogdet", 1)])
+@pytest.mark.parametrize("name, n_in", [("inv", 1), ("det", 1), ("solve", 2), ("slogdet", 1),
+                                        ("cholesky", 1)])
 def test_finite_differences_first_and_second_order(name, n_in):
     rng = np.random.default_rng(2)
     ins = [ag.tensor(rng.standard_normal((3, 3)) + 3 * np.eye(3), requires_grad=True)]
     if n_in == 2:
         ins.append(ag.tensor(rng.standard_normal((3, 2)), requires_grad=True))
-    f = (lambda a: L.slogdet(a)[1]) if name == "slogdet" else getattr(L, name)
+    f = {"slogdet": lambda a: L.slogdet(a)[1],  # a symmetric positive-definite parametrization
+         "cholesky": lambda a: L.cholesky(a @ a.mT + ag.eye(3, dtype=a.dtype))}.get(
+        name, getattr(L, name))
     assert ag.autograd.gradcheck(f, tuple(ins))
     assert ag.autograd.gradgradcheck(f, tuple(ins))
