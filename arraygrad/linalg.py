@@ -13,10 +13,11 @@ import math
 
 import arraygrad as _ag
 
-from .core.ops.linalg_ext import _cholesky, _det, _inv, _slogdet, _solve, _square
+from .core.ops.linalg_ext import _cholesky, _det, _eigh, _inv, _slogdet, _solve, _square
 from .core.tensor import Tensor
 
-__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "vector_norm", "vecdot", "cross",
+__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "vector_norm",
+           "vecdot", "cross",
            "matrix_power", "multi_dot", "diagonal"]
 
 
@@ -62,6 +63,22 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     _square("cholesky", A)
     out = _cholesky(A)
     return _ag.conj(out.mT) if upper else out
+
+
+def eigh(A: Tensor, UPLO: str = "L"):
+    """torch.linalg.eigh: (eigenvalues ascending, eigenvectors) of each Hermitian matrix of A.
+    Gradients need distinct eigenvalues and a loss that ignores the eigenvectors' phase."""
+    _square("eigh", A)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"linalg.eigh(): UPLO must be 'L' or 'U', got {UPLO!r}")
+    if UPLO == "U":
+        A = _ag.conj(A.mT)
+    return _eigh(A)
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """torch.linalg.eigvalsh: the eigenvalues (ascending) of each Hermitian matrix of A."""
+    return eigh(A, UPLO)[0]
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -7,6 +7,8 @@ det, slogdet and cholesky, with torch.linalg's backward formulas (for real and c
   to an SVD-based formula).
 - slogdet: d logabsdet = A^-H (real inputs; the sign has no gradient).
 - cholesky: dA = L^-H Phi(L^H g) L^-1 with Phi the lower triangle made Hermitian (half diagonal).
+- eigh: dA = V (diag(gw) + skew(V^H gV) / (w_j - w_i)) V^H (distinct eigenvalues: a repeated
+  eigenvalue divides by zero, and the eigenvectors' phase (gauge) must not enter the loss).
 
 Backward formulas call `_inv`/`_solve` on Tensors under create_graph (so second derivatives
 work) and the backend's own functions on raw arrays otherwise.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from ...core import dtypes as _dt
 from ..graph import OUT, record, record_multi
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 from ._common import unbroadcast
 from .complex import no_complex_grad
 
@@ -146,3 +148,33 @@ def _cholesky(a: Tensor) -> Tensor:
     out = _call(dev, "cholesky", a._data)
     return record(dev, out, "LinalgCholeskyExBackward0", _cholesky_bw, (a,), (OUT,),
                   a.dtype.kind == _dt._COMPLEX)
+
+
+def _const(g, native, dev):
+    """A forward-time constant (native array) in the form the backward works in."""
+    return _wrap(native, dev) if isinstance(g, Tensor) else native
+
+
+def _eigh_bw(K, n, s, gs):
+    (a,) = s
+    cplx, eye = n.ctx
+    gw, gv = gs
+    # the factors again, from the saved input: differentiable under create_graph
+    w, v = _eigh(a) if isinstance(a, Tensor) else _call(n.dev, "eigh", a)
+    eye = _const(a, eye, n.dev)
+    mid = 0 * eye if gv is None else K.matmul(_h(K, v, cplx), gv)
+    if gv is not None:
+        mid = 0.5 * (mid - _h(K, mid, cplx))  # the skew-Hermitian part (V stays unitary)
+        e = K.expand_dims(w, axis=-2) - K.expand_dims(w, axis=-1) + eye  # w_j - w_i, 1 on diag
+        mid = mid / e * (1 - eye)
+    if gw is not None:
+        mid = mid + K.expand_dims(gw, axis=-1) * eye
+    return (K.matmul(K.matmul(v, mid), _h(K, v, cplx)),)
+
+
+def _eigh(a: Tensor):
+    dev = a._dev
+    w, v = _call(dev, "eigh", a._data)
+    eye = dev.xp.eye(a.shape[-1], dtype=w.dtype, device=dev.native)
+    return record_multi(dev, (w, v), "LinalgEighBackward0", _eigh_bw, (a,), (a,),
+                        (a.dtype.kind == _dt._COMPLEX, eye))

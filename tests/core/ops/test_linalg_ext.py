@@ -93,3 +93,30 @@ def test_finite_differences_first_and_second_order(name, n_in):
         name, getattr(L, name))
     assert ag.autograd.gradcheck(f, tuple(ins))
     assert ag.autograd.gradgradcheck(f, tuple(ins))
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("cplx", [False, True])
+def test_eigh_matches_torch_on_a_gauge_invariant_loss(eager_device, torch, cplx):
+    h = _RNG.standard_normal((2, 3, 3)) + (1j * _RNG.standard_normal((2, 3, 3)) if cplx else 0)
+    h = h + np.conj(np.swapaxes(h, -1, -2))
+    x = ag.tensor(h, device=eager_device, requires_grad=True)
+    t = torch.tensor(h, requires_grad=True)
+    (w, v), (tw, tv) = L.eigh(x), torch.linalg.eigh(t)
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(L.eigvalsh(x, "U").detach().numpy(), tw.detach().numpy(),
+                               rtol=1e-10)
+    c, gw = _RNG.standard_normal((2, 3, 3)), _RNG.standard_normal((2, 3))
+    # |v|^2 does not depend on each eigenvector's phase (the gauge)
+    ((tw * torch.tensor(gw)).sum() + (tv.abs() ** 2 * torch.tensor(c)).sum()).backward()
+    ((w * ag.tensor(gw, device=eager_device)).sum()
+     + (v.abs() ** 2 * ag.tensor(c, device=eager_device)).sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.resolve_conj().numpy(), rtol=1e-8,
+                               atol=1e-8)
+
+
+def test_eigh_finite_differences_first_and_second_order():
+    x = ag.tensor(np.diag([1.0, 2.0, 4.0]) + 0.1, requires_grad=True)
+    for f in (lambda a: L.eigvalsh(a + a.mT), lambda a: L.eigh(a + a.mT)[1].abs() ** 2):
+        assert ag.autograd.gradcheck(f, (x,))
+        assert ag.autograd.gradgradcheck(f, (x,))
