@@ -1,11 +1,11 @@
-"""`arraygrad.linalg`: torch.linalg's names over arraygrad's differentiable ops. Present so far:
-inv, solve, det, slogdet, cholesky (primitives with torch.linalg's backward formulas, in
-core/ops/linalg_ext.py), vector_norm, vecdot, cross, matrix_power, multi_dot and diagonal
-(composed). The other factorizations (qr, eigh, svd) and the norms and functions built on them
-are not here yet.
+"""`arraygrad.linalg`: torch.linalg's names over arraygrad's differentiable ops. Primitives with
+torch.linalg's backward formulas (core/ops/linalg_ext.py): inv, solve, det, slogdet, cholesky,
+eigh, svd; composed from them: eigvalsh, svdvals, pinv, matrix_rank, matrix_norm, norm,
+vector_norm, vecdot, cross, matrix_power, multi_dot, diagonal. qr is not here yet.
 
-On a backend whose array library has no `linalg` extension, each primitive raises a RuntimeError
-naming the function and the backend."""
+On a backend whose array library has no `linalg` extension (or not that function, or not those
+shapes: Dask's takes 2-D arrays), each primitive raises a RuntimeError naming the function and
+the backend."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import math
 
 import arraygrad as _ag
 
-from .core.ops.linalg_ext import _cholesky, _det, _eigh, _inv, _slogdet, _solve, _square
+from .core.ops.linalg_ext import _cholesky, _det, _eigh, _inv, _slogdet, _solve, _square, _svd
 from .core.tensor import Tensor
 
-__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "vector_norm",
-           "vecdot", "cross",
+__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals",
+           "pinv", "matrix_rank", "matrix_norm", "norm", "vector_norm", "vecdot", "cross",
            "matrix_power", "multi_dot", "diagonal"]
 
 
@@ -79,6 +79,87 @@ def eigh(A: Tensor, UPLO: str = "L"):
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """torch.linalg.eigvalsh: the eigenvalues (ascending) of each Hermitian matrix of A."""
     return eigh(A, UPLO)[0]
+
+
+def svd(A: Tensor, full_matrices: bool = True):
+    """torch.linalg.svd: (U, S, Vh) of each matrix of A. Gradients need distinct nonzero singular
+    values, a gauge-invariant loss and full_matrices=False (or square A), as PyTorch's."""
+    if not isinstance(A, Tensor) or A.ndim < 2:
+        raise RuntimeError("linalg.svd(): A must be a Tensor of at least 2 dimensions")
+    if full_matrices and A.shape[-1] != A.shape[-2]:
+        if A.requires_grad and _ag.is_grad_enabled():
+            raise RuntimeError("linalg.svd(): gradients need full_matrices=False for a "
+                               f"non-square A (shape {tuple(A.shape)}), as in PyTorch")
+        u, s, vh = A._dev.xp.linalg.svd(A._data, full_matrices=True)
+        from .core.tensor import _wrap
+        return _wrap(u, A._dev), _wrap(s, A._dev), _wrap(vh, A._dev)
+    return _svd(A)
+
+
+def svdvals(A: Tensor) -> Tensor:
+    """torch.linalg.svdvals: the singular values (descending) of each matrix of A."""
+    return svd(A, full_matrices=False)[1]
+
+
+def _rtol(A: Tensor, s: Tensor, atol, rtol):
+    eps = 2.220446049250313e-16 if s.dtype is _ag.float64 else 1.1920928955078125e-07
+    if rtol is None:
+        rtol = 0.0 if atol not in (None, 0) else max(A.shape[-2:]) * eps
+    tol = rtol * s.amax(-1, keepdim=True)
+    return tol if atol is None else _ag.maximum(tol, _ag.as_tensor(atol, dtype=s.dtype,
+                                                                   device=s.device))
+
+
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """torch.linalg.pinv: the pseudo-inverse, singular values at or below max(atol, rtol * the
+    largest) treated as zero."""
+    u, s, vh = svd(A, full_matrices=False)
+    keep = s > _rtol(A, s, atol, rtol)
+    sinv = _ag.where(keep, 1 / _ag.where(keep, s, _ag.ones_like(s)), _ag.zeros_like(s))
+    return _ag.conj(vh.mT) @ (sinv.unsqueeze(-1).to(u.dtype) * _ag.conj(u.mT))
+
+
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """torch.linalg.matrix_rank: the number of singular values above the tolerance."""
+    with _ag.no_grad():
+        s = svdvals(A)
+        return (s > _rtol(A, s, atol, rtol)).sum(-1)
+
+
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *,
+                dtype=None) -> Tensor:
+    """torch.linalg.matrix_norm: 'fro', 'nuc', 2, -2 (singular values), 1, -1, inf, -inf (column
+    and row sums of absolute values) over the two dims."""
+    if dtype is not None:
+        A = A.to(dtype)
+    d0, d1 = (d % A.ndim for d in dim)
+    if ord == "fro":
+        return _ag.norm(A, p="fro", dim=(d0, d1), keepdim=keepdim)
+    if ord in ("nuc", 2, -2):
+        s = svdvals(_ag.movedim(A, (d0, d1), (-2, -1)))
+        out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+    elif ord in (1, -1, math.inf, -math.inf):
+        summed, other = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = A.abs().sum(summed, keepdim=True)
+        red = sums.amax(other, keepdim=True) if ord > 0 else sums.amin(other, keepdim=True)
+        out = red.squeeze((d0, d1))
+        return red if keepdim else out
+    else:
+        raise RuntimeError(f"linalg.matrix_norm(): order {ord!r} not supported")
+    if keepdim:
+        out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
+    return out
+
+
+def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """torch.linalg.norm: a vector norm (1-D, or one dim) or a matrix norm (2-D, or two dims);
+    ord=None is the 2-norm of the flattened input."""
+    if ord is None and dim is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
+    dims = tuple(range(A.ndim)) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) == 2:
+        return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+    return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

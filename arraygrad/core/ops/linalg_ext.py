@@ -37,10 +37,13 @@ def _call(dev, op: str, *args):
     arrays only) is re-raised naming the function and the backend."""
     f = getattr(_xla(dev, op), op)
     try:
+        if op == "svd":  # the reduced SVD (full_matrices=False)
+            return f(args[0], full_matrices=False)
         return f(*args)
     except (ValueError, NotImplementedError, TypeError) as e:
+        shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
         raise RuntimeError(f"linalg.{op}(): backend {dev.backend.name!r} cannot compute it for "
-                           f"shapes {[tuple(a.shape) for a in args]}: {e}") from e
+                           f"shapes {shapes}: {e}") from e
 
 
 def _square(op: str, a):
@@ -178,3 +181,58 @@ def _eigh(a: Tensor):
     eye = dev.xp.eye(a.shape[-1], dtype=w.dtype, device=dev.native)
     return record_multi(dev, (w, v), "LinalgEighBackward0", _eigh_bw, (a,), (a,),
                         (a.dtype.kind == _dt._COMPLEX, eye))
+
+
+def _svd_bw(K, n, s, gs):
+    """torch's svd_backward (reduced SVD, distinct nonzero singular values)."""
+    (a,) = s
+    cplx, eye, m, k = n.ctx
+    gu, gs_, gvh = gs
+    u, sv, vh = _svd(a) if isinstance(a, Tensor) else _call(n.dev, "svd", a, False)
+    eye = _const(a, eye, n.dev)
+    nn = vh.shape[-1]
+    if gu is None and gvh is None:
+        return (K.matmul(u, K.expand_dims(gs_, axis=-1) * vh),)
+    row, col = K.expand_dims(sv, axis=-2), K.expand_dims(sv, axis=-1)
+    s2 = sv * sv
+    e = K.expand_dims(s2, axis=-2) - K.expand_dims(s2, axis=-1) + eye  # 1 on the diagonal
+    uhgu = vhgv = None
+    if gu is not None:
+        x = K.matmul(_h(K, u, cplx), gu)
+        uhgu = x - _h(K, x, cplx)
+    if gvh is not None:
+        x = K.matmul(vh, _h(K, gvh, cplx))
+        vhgv = x - _h(K, x, cplx)
+    if uhgu is not None and vhgv is not None:
+        ga = (uhgu * row + col * vhgv) / e
+    elif uhgu is not None:
+        ga = (uhgu / e) * row
+    else:
+        ga = col * (vhgv / e)
+    if gs_ is not None:
+        ga = ga + K.expand_dims(gs_, axis=-1) * eye
+    if cplx and uhgu is not None:
+        diag = K.sum(uhgu * eye, axis=-1)
+        ga = ga + K.expand_dims(diag / (2 * sv), axis=-1) * eye
+    if m > k and gu is not None:
+        ga = K.matmul(u, ga)
+        gusinv = gu / row
+        ga = ga + gusinv - K.matmul(u, K.matmul(_h(K, u, cplx), gusinv))
+        return (K.matmul(ga, vh),)
+    if nn > k and gvh is not None:
+        ga = K.matmul(ga, vh)
+        sinvgvh = gvh / col
+        ga = ga + sinvgvh - K.matmul(K.matmul(sinvgvh, _h(K, vh, cplx)), vh)
+        return (K.matmul(u, ga),)
+    return (K.matmul(u, K.matmul(ga, vh)),)
+
+
+def _svd(a: Tensor):
+    """The reduced SVD (U, S, Vh) of each matrix of a."""
+    dev = a._dev
+    u, sv, vh = _call(dev, "svd", a._data, False)
+    m, nn = a.shape[-2], a.shape[-1]
+    k = min(m, nn)
+    eye = dev.xp.eye(k, dtype=sv.dtype, device=dev.native)
+    return record_multi(dev, (u, sv, vh), "LinalgSvdBackward0", _svd_bw, (a,), (a,),
+                        (a.dtype.kind == _dt._COMPLEX, eye, m, k))

@@ -4,6 +4,8 @@ for inv, solve, det, slogdet; real and complex), the composed functions, finite 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,59 @@ def test_eigh_finite_differences_first_and_second_order():
     for f in (lambda a: L.eigvalsh(a + a.mT), lambda a: L.eigh(a + a.mT)[1].abs() ** 2):
         assert ag.autograd.gradcheck(f, (x,))
         assert ag.autograd.gradgradcheck(f, (x,))
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("cplx", [False, True])
+@pytest.mark.parametrize("shape", [(2, 4, 3), (3, 5), (3, 3)])
+def test_svd_matches_torch_on_gauge_invariant_losses(eager_device, torch, cplx, shape):
+    h = _RNG.standard_normal(shape) + (1j * _RNG.standard_normal(shape) if cplx else 0)
+    for which in ("S", "U", "Vh", "all"):
+        x = ag.tensor(h, device=eager_device, requires_grad=True)
+        t = torch.tensor(h, requires_grad=True)
+        got, want = L.svd(x, full_matrices=False), torch.linalg.svd(t, full_matrices=False)
+        np.testing.assert_allclose(got[1].detach().numpy(), want[1].detach().numpy(), rtol=1e-10)
+        ws = [_RNG.standard_normal(tuple(w.shape)) for w in want]
+
+        def loss(outs, wrap):  # |U|^2 and |Vh|^2 do not depend on the singular vectors' phases
+            u, s, vh = outs
+            terms = {"S": (s * wrap(ws[1])).sum(), "U": (u.abs() ** 2 * wrap(ws[0])).sum(),
+                     "Vh": (vh.abs() ** 2 * wrap(ws[2])).sum()}
+            return sum(terms.values()) if which == "all" else terms[which]
+        loss(want, torch.tensor).backward()
+        loss(got, lambda a: ag.tensor(a, device=eager_device)).backward()
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.resolve_conj().numpy(), rtol=1e-7,
+                                   atol=1e-8, err_msg=which)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name, kw", [("svdvals", {}), ("pinv", {}), ("matrix_rank", {}),
+                                      ("matrix_norm", {"ord": "fro"}),
+                                      ("matrix_norm", {"ord": "nuc"}), ("matrix_norm", {"ord": 2}),
+                                      ("matrix_norm", {"ord": -2}), ("matrix_norm", {"ord": 1}),
+                                      ("matrix_norm", {"ord": -math.inf, "keepdim": True}),
+                                      ("norm", {}), ("norm", {"ord": math.inf, "dim": (-2, -1)}),
+                                      ("norm", {"ord": 3, "dim": -1})])
+def test_svd_based_functions_match_torch(eager_device, torch, name, kw):
+    for shape in ((2, 4, 3), (3, 5)):
+        h = _RNG.standard_normal(shape)
+        x = ag.tensor(h, device=eager_device, requires_grad=True)
+        t = torch.tensor(h, requires_grad=True)
+        got, want = getattr(L, name)(x, **kw), getattr(torch.linalg, name)(t, **kw)
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-9,
+                                   atol=1e-10)
+        if name != "matrix_rank":
+            w = _RNG.standard_normal(tuple(want.shape))
+            (want * torch.tensor(w)).sum().backward()
+            (got * ag.tensor(w, device=eager_device)).sum().backward()
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-7, atol=1e-9)
+
+
+def test_svd_finite_differences_first_and_second_order():
+    x = ag.tensor(np.random.default_rng(3).standard_normal((4, 3)), requires_grad=True)
+    f = lambda a: (lambda r: (r[1], r[0].abs() ** 2, r[2].abs() ** 2))(  # noqa: E731
+        L.svd(a, full_matrices=False))
+    assert ag.autograd.gradcheck(f, (x,))
+    assert ag.autograd.gradgradcheck(f, (x,))
+    with pytest.raises(RuntimeError, match="full_matrices=False"):
+        L.svd(x)
