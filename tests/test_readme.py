@@ -9,11 +9,12 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_the_python_example_runs():
+def test_the_python_examples_run_in_order():
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)
     assert blocks
+    names: dict = {}  # later blocks continue the first one, as a reader runs them
     for code in blocks:
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(code, "README.md", "exec"), names)
 
 
 def test_ci_runs_the_readme_test_command():
