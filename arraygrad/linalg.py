@@ -1,7 +1,7 @@
 """`arraygrad.linalg`: torch.linalg's names over arraygrad's differentiable ops. Primitives with
 torch.linalg's backward formulas (core/ops/linalg_ext.py): inv, solve, det, slogdet, cholesky,
-eigh, svd; composed from them: eigvalsh, svdvals, pinv, matrix_rank, matrix_norm, norm,
-vector_norm, vecdot, cross, matrix_power, multi_dot, diagonal. qr is not here yet.
+eigh, svd, qr; composed from them: eigvalsh, svdvals, pinv, matrix_rank, matrix_norm, norm,
+vector_norm, vecdot, cross, matrix_power, multi_dot, diagonal.
 
 On a backend whose array library has no `linalg` extension (or not that function, or not those
 shapes: Dask's takes 2-D arrays), each primitive raises a RuntimeError naming the function and
@@ -13,10 +13,11 @@ import math
 
 import arraygrad as _ag
 
-from .core.ops.linalg_ext import _cholesky, _det, _eigh, _inv, _slogdet, _solve, _square, _svd
+from .core.ops.linalg_ext import (_cholesky, _det, _eigh, _inv, _qr, _slogdet, _solve, _square,
+                                  _svd)
 from .core.tensor import Tensor
 
-__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals",
+__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals",
            "pinv", "matrix_rank", "matrix_norm", "norm", "vector_norm", "vecdot", "cross",
            "matrix_power", "multi_dot", "diagonal"]
 
@@ -63,6 +64,29 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     _square("cholesky", A)
     out = _cholesky(A)
     return _ag.conj(out.mT) if upper else out
+
+
+def qr(A: Tensor, mode: str = "reduced"):
+    """torch.linalg.qr: (Q, R) of each matrix of A; mode 'reduced', 'complete' or 'r' (Q empty).
+    Gradients as PyTorch's (not for 'r', nor 'complete' with more rows than columns)."""
+    if not isinstance(A, Tensor) or A.ndim < 2:
+        raise RuntimeError("linalg.qr(): A must be a Tensor of at least 2 dimensions")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"linalg.qr(): qr received unrecognized mode {mode!r} but expected "
+                           "one of 'reduced' (default), 'r', or 'complete'")
+    tall = A.shape[-2] > A.shape[-1]
+    if mode == "reduced" or (mode == "complete" and not tall):
+        return _qr(A)
+    if A.requires_grad and _ag.is_grad_enabled():
+        raise RuntimeError(f"linalg.qr(): the derivative of mode={mode!r} is not implemented "
+                           f"for A of shape {tuple(A.shape)} (as in PyTorch)")
+    from .core.tensor import _wrap
+
+    if mode == "r":
+        r = _ag.linalg.qr(A.detach())[1]
+        return _ag.empty(0, dtype=A.dtype, device=A.device), r
+    q, r = A._dev.xp.linalg.qr(A._data, mode="complete")
+    return _wrap(q, A._dev), _wrap(r, A._dev)
 
 
 def eigh(A: Tensor, UPLO: str = "L"):

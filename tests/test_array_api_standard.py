@@ -75,6 +75,40 @@ def test_every_function_of_the_standard_is_there_with_a_compatible_signature():
     assert not problems, "\n".join(problems)
 
 
+def test_the_linalg_extension_is_complete():
+    assert len(strict.linalg.__all__) == 23
+    problems = _walk(strict.linalg, xpa.linalg, strict.linalg.__all__, "linalg.")
+    assert not problems, "\n".join(problems)
+
+
+def test_linalg_extension_values_match_array_api_strict():
+    rng = np.random.default_rng(0)
+    h = rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    spd = h @ np.swapaxes(h, -1, -2)
+    v = rng.standard_normal((3,))
+    sx = strict.asarray
+    x = ag.tensor(h, device="array_api_strict")
+    s = ag.tensor(spd, device="array_api_strict")
+    vx = ag.tensor(v, device="array_api_strict")
+    pairs = [(xpa.linalg.inv(x), strict.linalg.inv(sx(h))),
+             (xpa.linalg.det(x), strict.linalg.det(sx(h))),
+             (xpa.linalg.solve(x, vx), strict.linalg.solve(sx(h), sx(v))),
+             (xpa.linalg.cholesky(s, upper=True), strict.linalg.cholesky(sx(spd), upper=True)),
+             (xpa.linalg.eigvalsh(s), strict.linalg.eigvalsh(sx(spd))),
+             (xpa.linalg.svdvals(x), strict.linalg.svdvals(sx(h))),
+             (xpa.linalg.matrix_norm(x, ord="nuc"), strict.linalg.matrix_norm(sx(h), ord="nuc")),
+             (xpa.linalg.vector_norm(x, axis=(1, 2), ord=3),
+              strict.linalg.vector_norm(sx(h), axis=(1, 2), ord=3)),
+             (xpa.linalg.trace(x, offset=1), strict.linalg.trace(sx(h), offset=1)),
+             (xpa.linalg.pinv(x), strict.linalg.pinv(sx(h))),
+             (xpa.linalg.matrix_rank(x), strict.linalg.matrix_rank(sx(h))),
+             (xpa.linalg.slogdet(x).logabsdet, strict.linalg.slogdet(sx(h)).logabsdet),
+             (xpa.linalg.qr(x).R, strict.linalg.qr(sx(h)).R)]
+    for got, want in pairs:
+        np.testing.assert_allclose(got.numpy(), np.asarray(want), rtol=1e-10, atol=1e-12)
+    assert xpa.linalg.eigh(s).eigenvalues.shape == (2, 3)
+
+
 def test_the_fft_extension_is_complete():
     assert len(strict.fft.__all__) == 14
     problems = _walk(strict.fft, xpa.fft, strict.fft.__all__, "fft.")

@@ -11,8 +11,8 @@ built from `__all__`, so backward formulas rely on every name here.
 One module per section of the standard: `_data_types` (constants, dtypes, promotion),
 `_creation`, `_elementwise`, `_statistical`, `_manipulation`, `_searching` (searching, sorting,
 sets), `_linalg` (utility, linear algebra and indexing functions) and `_info` (inspection).
-Their names are private so that the namespace holds only the standard's names (a submodule
-called `linalg` would pose as the linalg extension).
+Their names are private so that the namespace holds only the standard's names; the two
+extensions are the attributes `linalg` (`_linalg_ext`) and `fft` (`_fft`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from ._linalg import (all, any, diff, matmul, matrix_transpose, take, take_along
                       vecdot)
 from ._info import __array_namespace_info__
 from . import _fft as fft  # the standard's fft extension, an attribute of the namespace
+from . import _linalg_ext as linalg  # the standard's linalg extension
 
 __array_api_version__ = "2024.12"
 
@@ -74,7 +75,7 @@ __all__ = [
     "all", "any", "diff", "matmul", "matrix_transpose", "tensordot", "vecdot", "take",
     "take_along_axis",
     # extensions
-    "fft",
+    "fft", "linalg",
 ]
 
 from . import _docs  # noqa: E402

@@ -39,6 +39,8 @@ def _call(dev, op: str, *args):
     try:
         if op == "svd":  # the reduced SVD (full_matrices=False)
             return f(args[0], full_matrices=False)
+        if op == "qr":
+            return f(args[0], mode="reduced")
         return f(*args)
     except (ValueError, NotImplementedError, TypeError) as e:
         shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
@@ -236,3 +238,39 @@ def _svd(a: Tensor):
     eye = dev.xp.eye(k, dtype=sv.dtype, device=dev.native)
     return record_multi(dev, (u, sv, vh), "LinalgSvdBackward0", _svd_bw, (a,), (a,),
                         (a.dtype.kind == _dt._COMPLEX, eye, m, k))
+
+
+def _qr_square_bw(K, n, q, r, gq, gr, cplx):
+    """m >= n: (gQ + Q copyltu(M)) R^-H with M = R gR^H - gQ^H Q (Walter and Lehmann)."""
+    mm = K.matmul(r, _h(K, gr, cplx)) - K.matmul(_h(K, gq, cplx), q)
+    strict_low = K.tril(mm, k=-1)
+    sym = strict_low + _h(K, strict_low, cplx)
+    diag = K.real(mm) if cplx else mm  # R's diagonal is real: its imaginary part is gauge
+    sym = sym + K.tril(K.triu(diag))  # + the (real part of the) diagonal of M
+    b = gq + K.matmul(q, sym)
+    return _right_inv(K, n, b, _h(K, r, cplx), cplx)  # b R^-H
+
+
+def _qr_bw(K, n, s, gs):
+    (a,) = s
+    cplx, m, nn = n.ctx
+    q, r = _qr(a) if isinstance(a, Tensor) else _call(n.dev, "qr", a)
+    gq, gr = gs
+    gq = K.zeros_like(q) if gq is None else gq
+    gr = K.zeros_like(r) if gr is None else gr
+    if m >= nn:
+        return (_qr_square_bw(K, n, q, r, gq, gr, cplx),)
+    # m < n: A = Q [R1 R2] with X = A[:, :m] = Q R1 square, Y = A[:, m:] = Q R2
+    r1, r2 = r[..., :, :m], r[..., :, m:]
+    gr1, gr2 = gr[..., :, :m], gr[..., :, m:]
+    y = K.matmul(q, r2)
+    gx = _qr_square_bw(K, n, q, r1, gq + K.matmul(y, _h(K, gr2, cplx)), gr1, cplx)
+    return (K.concat([gx, K.matmul(q, gr2)], axis=-1),)
+
+
+def _qr(a: Tensor):
+    """The reduced QR factorization (Q, R) of each matrix of a."""
+    dev = a._dev
+    q, r = _call(dev, "qr", a._data)
+    return record_multi(dev, (q, r), "LinalgQrBackward0", _qr_bw, (a,), (a,),
+                        (a.dtype.kind == _dt._COMPLEX, a.shape[-2], a.shape[-1]))

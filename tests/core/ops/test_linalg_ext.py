@@ -178,3 +178,30 @@ def test_svd_finite_differences_first_and_second_order():
     assert ag.autograd.gradgradcheck(f, (x,))
     with pytest.raises(RuntimeError, match="full_matrices=False"):
         L.svd(x)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("cplx", [False, True])
+@pytest.mark.parametrize("shape", [(2, 4, 3), (2, 3, 4), (3, 3)])
+def test_qr_matches_torch(eager_device, torch, cplx, shape):
+    h = _RNG.standard_normal(shape) + (1j * _RNG.standard_normal(shape) if cplx else 0)
+    x = ag.tensor(h, device=eager_device, requires_grad=True)
+    t = torch.tensor(h, requires_grad=True)
+    (q, r), (tq, tr) = L.qr(x), torch.linalg.qr(t)
+    np.testing.assert_allclose(q.detach().numpy(), tq.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(r.detach().numpy(), tr.detach().numpy(), rtol=1e-9, atol=1e-12)
+    c1, c2 = (_RNG.standard_normal(tuple(v.shape)) for v in (tq, tr))
+    ((tq * torch.tensor(c1)).real.sum() + (tr * torch.tensor(c2)).real.sum()).backward()
+    a, b = q * ag.tensor(c1, device=eager_device), r * ag.tensor(c2, device=eager_device)
+    ((a.real if cplx else a).sum() + (b.real if cplx else b).sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.resolve_conj().numpy(), rtol=1e-7,
+                               atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4)])
+def test_qr_finite_differences_first_and_second_order(shape):
+    x = ag.tensor(np.random.default_rng(4).standard_normal(shape), requires_grad=True)
+    assert ag.autograd.gradcheck(L.qr, (x,))
+    assert ag.autograd.gradgradcheck(L.qr, (x,))
+    with pytest.raises(RuntimeError, match="derivative of mode='r'"):
+        L.qr(x, "r")
