@@ -14,8 +14,22 @@ import time
 __all__ = ["main"]
 
 
+_DESCRIPTION = """\
+arraygrad: PyTorch's programming model on any array library that follows the
+Python array API standard (NumPy, CuPy, Dask, array-api-strict, JAX, yours).
+
+  arraygrad quickstart     train PyTorch's Learn-the-Basics network (offline on
+                           scikit-learn's digits, or FashionMNIST), save, load,
+                           predict and plot the learning curves
+  arraygrad conformance    check that a backend (built in, registered, or any
+                           array-API namespace) trains a network as NumPy does
+
+Run `arraygrad COMMAND --help` for a command's options."""
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="arraygrad", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="arraygrad", description=_DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser(
         "conformance", help="run the conformance suite on a backend",

@@ -1,4 +1,6 @@
-"""PyTorch: Control Flow + Weight Sharing — the tutorial's DynamicNet, in arraygrad.
+"""Fit sin(x) with a network whose depth changes at random on every forward pass.
+
+From PyTorch's tutorials, ported to arraygrad.
 
 A third-to-fifth order polynomial that picks its order at random on every forward pass (plain
 Python control flow) and reuses the parameter e for the fourth and fifth order terms (weight
@@ -6,10 +8,10 @@ sharing), fitted to sin(x) with SGD and momentum, as in PyTorch's "Learning PyTo
 Examples". Run: python examples/dynamic_net.py [--device dask] [--steps N] [--seed S]
 """
 
-import argparse
 import math
 import random
 
+import _cli
 import arraygrad
 
 
@@ -52,9 +54,7 @@ class DynamicNet(arraygrad.nn.Module):
 
 def main(argv=None):
     """Runs the tutorial's loop; returns {"losses": {step: loss}, "coefficients": (a..e)}."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu", help="arraygrad device: cpu, dask, cuda ...")
-    parser.add_argument("--steps", type=int, default=30000, help="optimizer steps")
+    parser = _cli.parser(__doc__, steps=30000, steps_help="optimizer steps")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed Python's random (the order drawn each step): repeatable runs")
     args = parser.parse_args(argv)

@@ -1,4 +1,6 @@
-"""Learn the Basics: Build the Neural Network — the tutorial's NeuralNetwork, in arraygrad.
+"""Build, inspect and train the image classifier of PyTorch's Learn the Basics.
+
+From PyTorch's tutorials, ported to arraygrad.
 
 Flatten, then Linear 784->512, ReLU, Linear 512->512, ReLU, Linear 512->10 as a Module subclass;
 prints the model, predicts a class for a random image, walks through the layers and lists the
@@ -7,8 +9,8 @@ lr 1e-3, as the tutorial's optimization loop) on one fixed random batch of 64 im
 Run: python examples/neural_network.py [--device dask] [--steps N]
 """
 
-import argparse
 
+import _cli
 import arraygrad
 from arraygrad import nn
 
@@ -34,9 +36,7 @@ class NeuralNetwork(nn.Module):
 def main(argv=None):
     """Builds, inspects and trains the model; returns {"losses": {step: loss}, "model": model,
     "images": the training batch, "labels": its labels}."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu", help="arraygrad device: cpu, dask, cuda ...")
-    parser.add_argument("--steps", type=int, default=100, help="SGD steps on the random batch")
+    parser = _cli.parser(__doc__, steps=100, steps_help="SGD steps on the random batch")
     args = parser.parse_args(argv)
     device = arraygrad.device(args.device)
     print(f"Using {device} device")

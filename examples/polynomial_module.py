@@ -1,13 +1,15 @@
-"""PyTorch: Custom nn Modules — the tutorial's polynomial as a Module subclass, in arraygrad.
+"""Fit a cubic polynomial to sin(x) written as your own nn.Module subclass.
+
+From PyTorch's tutorials, ported to arraygrad.
 
 Polynomial3 holds four Parameters a, b, c, d and computes a + b x + c x^2 + d x^3 in forward;
 a summed MSELoss and optim.SGD(lr=1e-6) fit it to sin(x) on [-pi, pi], as in PyTorch's
 "Learning PyTorch with Examples". Run: python examples/polynomial_module.py [--device dask]
 """
 
-import argparse
 import math
 
+import _cli
 import arraygrad
 
 
@@ -41,9 +43,7 @@ class Polynomial3(arraygrad.nn.Module):
 
 def main(argv=None):
     """Runs the tutorial's loop; returns {"losses": {step: loss}, "coefficients": (a, b, c, d)}."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu", help="arraygrad device: cpu, dask, cuda ...")
-    parser.add_argument("--steps", type=int, default=2000, help="optimizer steps")
+    parser = _cli.parser(__doc__, steps=2000, steps_help="optimizer steps")
     args = parser.parse_args(argv)
     device = arraygrad.device(args.device)
 

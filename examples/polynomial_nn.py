@@ -1,4 +1,6 @@
-"""PyTorch: nn — the tutorial's polynomial fit written with the nn package, in arraygrad.
+"""Fit a cubic polynomial to sin(x) with the nn package (Linear, Flatten, MSELoss).
+
+From PyTorch's tutorials, ported to arraygrad.
 
 A Linear(3, 1) layer over the features (x, x^2, x^3) (built as `x.unsqueeze(-1).pow(p)` with an
 integer tensor p, as the tutorial writes it) and Flatten(0, 1), trained on sin(x) with a summed
@@ -6,17 +8,15 @@ MSELoss and a hand-written gradient-descent update under no_grad, as in PyTorch'
 PyTorch with Examples". Run: python examples/polynomial_nn.py [--device dask] [--steps N]
 """
 
-import argparse
 import math
 
+import _cli
 import arraygrad
 
 
 def main(argv=None):
     """Runs the tutorial's loop; returns {"losses": {step: loss}, "coefficients": (a, b, c, d)}."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu", help="arraygrad device: cpu, dask, cuda ...")
-    parser.add_argument("--steps", type=int, default=2000, help="gradient-descent steps")
+    parser = _cli.parser(__doc__, steps=2000, steps_help="gradient-descent steps")
     args = parser.parse_args(argv)
     device = arraygrad.device(args.device)
 
