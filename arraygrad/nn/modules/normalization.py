@@ -12,6 +12,24 @@ from .module import Module
 __all__ = ["LayerNorm", "GroupNorm"]
 
 
+def _affine(module: Module, affine: bool, bias: bool, shape, device, dtype) -> None:
+    """Registers weight (and bias, unless bias=False) of shape when affine, else both as None."""
+    def make(wanted):
+        return Parameter(empty(shape, device=device, dtype=dtype)) if wanted else None
+
+    module.register_parameter("weight", make(affine))
+    module.register_parameter("bias", make(affine and bias))
+    _reset_affine(module)
+
+
+def _reset_affine(module: Module) -> None:
+    """weight 1, bias 0 (where the layer has them)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class LayerNorm(Module):
     """Normalization over the trailing normalized_shape axes (torch.nn.LayerNorm); weight 1
     and bias 0 of normalized_shape when elementwise_affine (bias=False drops the bias)."""
@@ -26,23 +44,11 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine(self, elementwise_affine, bias, self.normalized_shape, device, dtype)
 
     def reset_parameters(self) -> None:
         """weight 1, bias 0."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         """F.layer_norm(input, normalized_shape, weight, bias, eps)."""
@@ -69,23 +75,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(empty(num_channels, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(num_channels, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine(self, affine, bias, (num_channels,), device, dtype)
 
     def reset_parameters(self) -> None:
         """weight 1, bias 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         """F.group_norm(input, num_groups, weight, bias, eps)."""
