@@ -202,17 +202,7 @@ def _conv(op: str, nd: int, input, weight, bias, stride, padding, dilation, grou
         raise RuntimeError(f"{op}(): expected a {nd + 2}-D weight (out_channels, "
                            f"in_channels/groups, *kernel), got shape {tuple(weight.shape)}")
     unbatched = input.ndim == nd + 1
-    if input.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{op}(): expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
-                           f"input, got {input.ndim}-D input of shape {tuple(input.shape)}")
-    dev = input._dev
-    for t, what in ((weight, "weight"), (bias, "bias")):
-        if t is not None and t._dev is not dev:
-            raise RuntimeError(f"{op}(): expected input and {what} on the same device, got "
-                               f"{dev} and {t._dev}")
-        if t is not None and t._data.dtype != input._data.dtype:
-            raise RuntimeError(f"{op}(): input dtype ({input.dtype}) and {what} dtype "
-                               f"({t.dtype}) should be the same")
+    dev = _check_operands(op, nd, input, weight, bias)
     if not isinstance(groups, int) or groups < 1:
         raise RuntimeError(f"{op}(): non-positive groups is not supported (got {groups})")
     O = weight.shape[0]
@@ -262,6 +252,23 @@ def _conv(op: str, nd: int, input, weight, bias, stride, padding, dilation, grou
     out = record(dev, y, "ConvolutionBackward0", bw, inputs, saved,
                  (ks, st, dl, pads, groups, outs, xshape))
     return out.squeeze(0) if unbatched else out
+
+
+def _check_operands(op: str, nd: int, input: Tensor, weight: Tensor, bias) -> object:
+    """input's rank (unbatched or batched), and weight and bias on input's device and dtype;
+    returns the device."""
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}(): expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
+                           f"input, got {input.ndim}-D input of shape {tuple(input.shape)}")
+    dev = input._dev
+    for t, what in ((weight, "weight"), (bias, "bias")):
+        if t is not None and t._dev is not dev:
+            raise RuntimeError(f"{op}(): expected input and {what} on the same device, got "
+                               f"{dev} and {t._dev}")
+        if t is not None and t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"{op}(): input dtype ({input.dtype}) and {what} dtype "
+                               f"({t.dtype}) should be the same")
+    return dev
 
 
 # complex weights: convolution is linear in input and weight, so PyTorch's convention is the real
@@ -344,17 +351,7 @@ def _conv_t(op: str, nd: int, input, weight, bias, stride, padding, output_paddi
     if weight.ndim != nd + 2:
         raise RuntimeError(f"{op}(): expected a {nd + 2}-D weight (in_channels, "
                            f"out_channels/groups, *kernel), got shape {tuple(weight.shape)}")
-    if input.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{op}(): expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
-                           f"input, got {input.ndim}-D input of shape {tuple(input.shape)}")
-    dev = input._dev
-    for t, what in ((weight, "weight"), (bias, "bias")):
-        if t is not None and t._dev is not dev:
-            raise RuntimeError(f"{op}(): expected input and {what} on the same device, got "
-                               f"{dev} and {t._dev}")
-        if t is not None and t._data.dtype != input._data.dtype:
-            raise RuntimeError(f"{op}(): input dtype ({input.dtype}) and {what} dtype "
-                               f"({t.dtype}) should be the same")
+    dev = _check_operands(op, nd, input, weight, bias)
     unbatched = input.ndim == nd + 1
     x = input.unsqueeze(0) if unbatched else input
     xshape = tuple(x.shape)
