@@ -19,6 +19,7 @@ from ...core.ops._common import unbroadcast
 from ...core.ops.joining import cat
 from ...core.tensor import Tensor, _wrap
 from ._linear import linear
+from ._complex import no_complex_kernel
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -107,6 +108,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  enable_gqa: bool = False) -> Tensor:
     """softmax(q k^T / sqrt(E) + mask) @ v over (..., L, E), (..., S, E), (..., S, Ev); a bool
     attn_mask marks the pairs that take part, a float one is added; is_causal masks the future."""
+    no_complex_kernel("scaled_dot_product_attention", query, key, value)
     op = "scaled_dot_product_attention"
     if enable_gqa:
         raise NotImplementedError(f"{op}(): enable_gqa=True is not supported")

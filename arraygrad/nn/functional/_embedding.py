@@ -18,6 +18,7 @@ from ...core.graph import record
 from ...core.ops._slicing import _zeros
 from ...core.sparse import _coo
 from ...core.tensor import Tensor, _wrap
+from ...core.ops.complex import no_complex_grad
 
 __all__ = ["embedding", "embedding_bag"]
 
@@ -77,6 +78,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """weight's rows at the integer indices in input: shape input.shape + (embedding_dim,).
     padding_idx's row gets no gradient; max_norm renormalises the rows it reads, in place."""
+    no_complex_grad("embedding", weight)
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError("embedding(): input and weight must be Tensors")
     if input.dtype.kind != _dt._INT:
@@ -145,6 +147,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     """Sums, means or maxima of bags of embedding rows: bags are the rows of a 2-D input, or
     the slices of a 1-D input that offsets start; padding_idx entries are left out of bags and
     an empty bag gives zeros (PyTorch's `F.embedding_bag`)."""
+    no_complex_grad("embedding_bag", weight)
     from ...core.creation import full, tensor
     from ...core.ops.joining import cat
 

@@ -14,6 +14,7 @@ import math
 from ...core.grad_mode import no_grad
 from ...core.graph import record
 from ...core.tensor import Tensor, _wrap
+from ._complex import no_complex_kernel
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
@@ -81,6 +82,7 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
     """Batch normalization over (N, C, *) input per channel C, as torch.nn.functional.batch_norm:
     batch statistics in training (updating the running ones, if given, in place), the running
     statistics otherwise."""
+    no_complex_kernel("batch_norm", input)
     if not isinstance(input, Tensor):
         raise TypeError(f"batch_norm(): expected a Tensor input, got {type(input).__name__}")
     if input.ndim < 2:
@@ -127,6 +129,7 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None,
                eps: float = 1e-5) -> Tensor:
     """Normalization over the last len(normalized_shape) axes, as
     torch.nn.functional.layer_norm; weight and bias have normalized_shape."""
+    no_complex_kernel("layer_norm", input)
     if not isinstance(input, Tensor):
         raise TypeError(f"layer_norm(): expected a Tensor input, got {type(input).__name__}")
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -148,6 +151,7 @@ def group_norm(input: Tensor, num_groups: int, weight=None, bias=None,
                eps: float = 1e-5) -> Tensor:
     """Normalization over groups of channels of (N, C, *) input, as
     torch.nn.functional.group_norm (per-channel weight and bias)."""
+    no_complex_kernel("group_norm", input)
     if not isinstance(input, Tensor):
         raise TypeError(f"group_norm(): expected a Tensor input, got {type(input).__name__}")
     if input.ndim < 2:
@@ -176,6 +180,7 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
                   eps: float = 1e-5) -> Tensor:
     """Per-instance, per-channel normalization of (N, C, *) input, as
     torch.nn.functional.instance_norm; running statistics (if given) average the instances'."""
+    no_complex_kernel("instance_norm", input)
     if not isinstance(input, Tensor):
         raise TypeError(f"instance_norm(): expected a Tensor input, got {type(input).__name__}")
     if input.ndim < 3:

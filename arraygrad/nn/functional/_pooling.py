@@ -17,6 +17,7 @@ from ...core.graph import record
 from ...core.ops.reduction import max as _max
 from ...core.tensor import Tensor, _wrap
 from ._conv import _const_pad, _fold, _tuple, _unfold
+from ._complex import no_complex_kernel
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -100,6 +101,7 @@ def _max_pool_bw(K, node, s, g):
 
 
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    no_complex_kernel(op, input)
     x, unbatched, ks, st, dl, pads, outs = _geometry(op, input, nd, kernel_size, stride,
                                                      padding, dilation, ceil_mode)
     dev = x._dev
@@ -195,6 +197,7 @@ def _divisor(K, like, dev, xshape, ks, st, pd, outs, count_include_pad, divisor_
 
 def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
+    no_complex_kernel(op, input)
     x, unbatched, ks, st, dl, pads, outs = _geometry(op, input, nd, kernel_size, stride,
                                                      padding, 1, ceil_mode)
     if divisor_override is not None and divisor_override == 0:
@@ -242,6 +245,7 @@ def _averaging_matrix(L: int, o: int, like: Tensor) -> Tensor:
 
 
 def _adaptive_avg(op: str, nd: int, input, output_size):
+    no_complex_kernel(op, input)
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): expected a Tensor input, got {type(input).__name__}")
     if input.ndim not in (nd + 1, nd + 2):
@@ -293,6 +297,7 @@ def _adaptive_windows(L: int, o: int) -> tuple[list, int]:
 
 
 def _adaptive_max(op: str, nd: int, input, output_size, return_indices: bool):
+    no_complex_kernel(op, input)
     _adaptive_avg(op, nd, input, 1)  # the same input checks
     sizes = (output_size,) * nd if isinstance(output_size, int) else tuple(output_size)
     spatial = tuple(input.shape[-nd:])

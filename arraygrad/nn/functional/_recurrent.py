@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from ...core.graph import OUT, record, record_multi
 from ...core.tensor import Tensor
+from ...core.ops.complex import no_complex_grad
 
 __all__ = ["lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
 
@@ -43,6 +44,7 @@ def _lstm_vectors(dev, dtype, h: int) -> tuple:
 
 def _check_cell(op: str, x: Tensor, hx: Tensor, w_ih, w_hh: Tensor, gates: int):
     """Shapes and devices of a cell call, with errors naming the op and both shapes."""
+    no_complex_grad(op, x, hx, w_ih, w_hh)
     hsz = w_hh.shape[1]
     if w_hh.shape[0] != gates * hsz:
         raise RuntimeError(f"{op}(): weight_hh has shape {tuple(w_hh.shape)}, expected "

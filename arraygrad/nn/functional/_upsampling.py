@@ -12,6 +12,7 @@ import struct
 from ...core.creation import tensor
 from ...core.ops.scatter import index_select
 from ...core.tensor import Tensor
+from ._complex import no_complex_kernel
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
@@ -71,6 +72,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                 align_corners=None, recompute_scale_factor=None, antialias: bool = False):
     """Resizes (N, C, *spatial) input to `size` or by `scale_factor`, as
     torch.nn.functional.interpolate; modes nearest, nearest-exact, linear, bilinear, trilinear."""
+    no_complex_kernel("interpolate", input)
     if not isinstance(input, Tensor):
         raise TypeError(f"interpolate(): expected a Tensor input, got {type(input).__name__}")
     nd = input.ndim - 2

@@ -25,6 +25,7 @@ from ..functional._dropout import dropout
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from .module import Module
+from ...core.ops.complex import no_complex_grad
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -241,6 +242,7 @@ class RNNBase(Module):
         batch_first), an unbatched sequence (T, I) or a PackedSequence."""
         packed = isinstance(input, PackedSequence)
         name = self._name()
+        no_complex_grad(name, *self.parameters())  # the fused cells' backward is real-only
         dirs = 2 if self.bidirectional else 1
         states = self._state_sizes()
         hxs = None if hx is None else (list(hx) if self.mode == "LSTM" else [hx])
