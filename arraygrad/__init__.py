@@ -37,7 +37,7 @@ from .core.ops.sorting import *  # noqa: F403
 from .core.ops.complex import *  # noqa: F403
 from .core.ops.complex import complex  # noqa: A004
 from .core.ops.repeat_interleave import repeat_interleave
-from .array_api._creation import from_dlpack  # torch.from_dlpack
+from .core.standard._creation import from_dlpack  # torch.from_dlpack
 from . import fft  # noqa: E402  (torch.fft)
 from . import linalg  # noqa: E402  (torch.linalg)
 from .core.ops import inplace as _inplace  # noqa: F401  (attaches the in-place methods)

@@ -1,6 +1,7 @@
 """The differentiable kernel namespace handed to backward formulas under create_graph=True:
-the array API's names over arraygrad Tensors (from `arraygrad.array_api`) plus the extras that
-backends add (scatter_add, index_add, gather, erf, to_dtype)."""
+the array API's names over arraygrad Tensors (core/standard/, the namespace `arraygrad.array_api`
+re-exports) plus the extras that backends add (scatter_add, index_add, gather, erf, to_dtype).
+Built from core alone: the engine reads from the bottom up."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ from types import SimpleNamespace
 
 
 def _build() -> SimpleNamespace:
-    from ... import array_api
-    from . import scatter
+    from .. import standard
+    from . import elementwise, scatter
 
-    ns = {n: getattr(array_api, n) for n in array_api.__all__}
+    ns = {n: getattr(standard, n) for n in standard.__all__}
     ns.update(
         scatter_add=scatter._scatter_add_axis,
         index_add=scatter._index_add_axis,
         gather=scatter._gather_axis,
-        erf=__import__("arraygrad.core.ops.elementwise", fromlist=["erf"]).erf,
+        erf=elementwise.erf,
         to_dtype=lambda x, d: x.to(d),
         backend=None,
     )
@@ -24,7 +25,7 @@ def _build() -> SimpleNamespace:
 
 
 class _Lazy:
-    """Builds the namespace on first use (array_api imports every op family)."""
+    """Builds the namespace on first use (core/standard imports every op family)."""
 
     _ns = None
 

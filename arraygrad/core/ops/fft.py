@@ -11,7 +11,7 @@ shifts) is composed from them and from differentiable ops, so second derivatives
 
 from __future__ import annotations
 
-from ...core import dtypes as _dt
+from .. import dtypes as _dt
 from ..graph import record
 from ..tensor import Tensor, _dim, _wrap
 

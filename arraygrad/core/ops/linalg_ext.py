@@ -16,7 +16,7 @@ work) and the backend's own functions on raw arrays otherwise.
 
 from __future__ import annotations
 
-from ...core import dtypes as _dt
+from .. import dtypes as _dt
 from ..graph import OUT, record, record_multi
 from ..tensor import Tensor, _wrap
 from ._common import unbroadcast

@@ -8,7 +8,7 @@ With a tensor of counts the output's length is their sum, which must be read fro
 
 from __future__ import annotations
 
-from ...core import dtypes as _dt
+from .. import dtypes as _dt
 from ..tensor import Tensor, _dim, _wrap
 from ._common import method
 from .scatter import index_select

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import builtins
 
-import arraygrad as _ag
+from . import _torch as _ag
 
-from ..core import dtypes as _dt
-from ..core.ops.elementwise import _cast
-from ..core.tensor import Tensor, _wrap
+from .. import dtypes as _dt
+from ..ops.elementwise import _cast
+from ..tensor import Tensor, _wrap
 from ._common import _dev, _dtype, _native, _shape
 
 

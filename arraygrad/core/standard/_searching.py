@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import builtins
 
-import arraygrad as _ag
+from . import _torch as _ag
 
-from ..core.tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap
 from ._common import _axis_tuple, _native, _same_device
 from ._creation import full
 from ._data_types import _operands

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .. import backends as _backends
-from ..core import dtypes as _dt
-from ..core.device import device as _device
-from ..core.device import get_default_device
+from ... import backends as _backends
+from .. import dtypes as _dt
+from ..device import device as _device
+from ..device import get_default_device
 from ._common import _dev
 from ._data_types import isdtype
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import builtins
 
-import arraygrad as _ag
+from . import _torch as _ag
 
-from ..core.ops.elementwise import _cast
-from ..core.tensor import Tensor
+from ..ops.elementwise import _cast
+from ..tensor import Tensor
 from ._common import _axis_tuple
 from ._data_types import result_type
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import builtins
 
-import arraygrad as _ag
+from . import _torch as _ag
 
-from ..core import dtypes as _dt
-from ..core.graph import OUT, record
-from ..core.ops._common import unbroadcast
-from ..core.ops.elementwise import _cast
-from ..core.tensor import Tensor, _wrap
+from .. import dtypes as _dt
+from ..graph import OUT, record
+from ..ops._common import unbroadcast
+from ..ops.elementwise import _cast
+from ..tensor import Tensor, _wrap
 from ._common import _native, _same_device
 from ._creation import full_like
 from ._data_types import _operands

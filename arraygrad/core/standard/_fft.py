@@ -5,8 +5,8 @@ complex ones (they are promoted, as PyTorch does)."""
 
 from __future__ import annotations
 
-from .. import fft as _f
-from ..core.tensor import Tensor
+from ..ops import fft as _f
+from ..tensor import Tensor
 from ._common import _dev, _dtype
 
 __all__ = ["fft", "ifft", "fftn", "ifftn", "rfft", "irfft", "rfftn", "irfftn", "hfft", "ihfft",

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import builtins
 
-import arraygrad as _ag
+from . import _torch as _ag
 
-from ..core.ops import linalg as _la
-from ..core.tensor import Tensor, _wrap
+from ..ops import linalg as _la
+from ..tensor import Tensor, _wrap
 from ._common import _axis_tuple
 from ._data_types import _operands, result_type
 from ._elementwise import conj, multiply

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-import arraygrad as _ag
+from . import _torch as _ag
 
 from .. import linalg as _l
-from ..core.ops.linalg_ext import _solve, _square
-from ..core.tensor import Tensor
+from ..ops.linalg_ext import _solve, _square
+from ..tensor import Tensor
 from ._linalg import matmul, matrix_transpose, tensordot, vecdot
 from ._statistical import sum as _sum
 

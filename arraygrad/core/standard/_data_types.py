@@ -10,11 +10,11 @@ from __future__ import annotations
 import builtins
 import math
 
-import arraygrad as _ag
+from . import _torch as _ag
 
-from ..core import dtypes as _dt
-from ..core.ops.elementwise import _cast
-from ..core.tensor import Tensor
+from .. import dtypes as _dt
+from ..ops.elementwise import _cast
+from ..tensor import Tensor
 from ._common import _PY, _dev, _dtype
 
 

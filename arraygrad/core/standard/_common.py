@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import builtins
 
-from ..core import dtypes as _dt
-from ..core.device import as_device, get_default_device
-from ..core.ops._common import devices_differ
-from ..core.tensor import Tensor
+from .. import dtypes as _dt
+from ..device import as_device, get_default_device
+from ..ops._common import devices_differ
+from ..tensor import Tensor
 
 _PY = (builtins.bool, builtins.int, builtins.float, complex)
 
