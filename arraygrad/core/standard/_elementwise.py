@@ -8,6 +8,7 @@ no gradient and call the backend's namespace directly.
 from __future__ import annotations
 
 import builtins
+import math
 
 from . import _torch as _ag
 
@@ -92,7 +93,15 @@ def _keep_int(name: str):
 
 
 ceil, floor, round, trunc = (_keep_int(n) for n in ("ceil", "floor", "round", "trunc"))  # noqa: A001
-sign = _keep_int("sign")
+
+
+def sign(x: Tensor, /) -> Tensor:
+    """The standard's sign: NaN where x is NaN (ag.sign gives 0, as PyTorch); complex x/|x|."""
+    s = _ag.sign(x)
+    if x.dtype.kind <= _dt._INT:
+        return s
+    nan = complex(math.nan, math.nan) if x.dtype.is_complex else math.nan
+    return _ag.where(_ag.isnan(x), _ag.full_like(x, nan), s)
 
 
 def _conj_bw(K, n, s, g):
