@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import random
 import traceback
 import types
 import warnings
@@ -155,7 +156,7 @@ class _CompiledFunction:
 def _traced(owner: _CompiledFunction, state: _State, inputs):
     """The pure function jax.jit traces: installs the traced arrays in the state, runs the user's
     function, and returns the state's new arrays and the result's."""
-    rng = _rng_state()
+    rng, py_rng = _rng_state(), random.getstate()
     before = state.python_state()
     state.install(inputs)
     ok = False
@@ -167,6 +168,10 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
         if _rng_state() != rng:
             raise GraphBreak("it draws random numbers from the host generator (dropout, randn, "
                              "...), which a compiled program would replay unchanged")
+        if random.getstate() != py_rng:
+            raise GraphBreak("it draws from Python's random module (random.randint, ...), whose "
+                             "value the compiled program would keep from its first trace: draw "
+                             "outside and pass the value as an argument (one program per value)")
         changed = state.python_changes(before)
         if changed:
             raise GraphBreak(f"it changes Python state a compiled program cannot update: "
@@ -176,6 +181,9 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
         return out
     finally:
         state.restore(failed=not ok)
+        if not ok:  # the eager rerun of a broken trace draws what an eager call would have
+            default_generator._host.set_state(rng)
+            random.setstate(py_rng)
 
 
 def _rng_state() -> bytes:
@@ -457,4 +465,3 @@ def _unflatten(tree, leaves, dev):
     if tag is dict:
         return {k: _unflatten(x, leaves, dev) for k, x in v.items()}
     return tag(_unflatten(x, leaves, dev) for x in v)
-
