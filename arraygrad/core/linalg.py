@@ -126,17 +126,25 @@ def svdvals(A: Tensor) -> Tensor:
 
 
 def _rtol(A: Tensor, s: Tensor, atol, rtol):
+    """max(atol, rtol * the largest singular value), per matrix; tensor tolerances broadcast
+    against A's batch shape, as in PyTorch."""
     eps = 2.220446049250313e-16 if s.dtype is _ag.float64 else 1.1920928955078125e-07
     if rtol is None:
         rtol = 0.0 if atol not in (None, 0) else max(A.shape[-2:]) * eps
+    if isinstance(rtol, Tensor):
+        rtol = rtol.unsqueeze(-1)
     tol = rtol * s.amax(-1, keepdim=True)
-    return tol if atol is None else _ag.maximum(tol, _ag.as_tensor(atol, dtype=s.dtype,
-                                                                   device=s.device))
+    if atol is None:
+        return tol
+    atol = atol.unsqueeze(-1) if isinstance(atol, Tensor) else atol
+    return _ag.maximum(tol, _ag.as_tensor(atol, dtype=s.dtype, device=s.device))
 
 
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """torch.linalg.pinv: the pseudo-inverse, singular values at or below max(atol, rtol * the
     largest) treated as zero."""
+    if 0 in A.shape[-2:]:  # no singular values: the (n, m) zero matrix
+        return A.mT * 0
     u, s, vh = svd(A, full_matrices=False)
     keep = s > _rtol(A, s, atol, rtol)
     sinv = _ag.where(keep, 1 / _ag.where(keep, s, _ag.ones_like(s)), _ag.zeros_like(s))
@@ -147,6 +155,8 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> 
     """torch.linalg.matrix_rank: the number of singular values above the tolerance."""
     with _ag.no_grad():
         s = svdvals(A)
+        if s.shape[-1] == 0:  # no singular values: rank 0 (a sum over the empty axis)
+            return (s > 0).sum(-1)
         return (s > _rtol(A, s, atol, rtol)).sum(-1)
 
 

@@ -170,6 +170,24 @@ def test_svd_based_functions_match_torch(eager_device, torch, name, kw):
             np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-7, atol=1e-9)
 
 
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", ["pinv", "matrix_rank"])
+def test_pinv_and_rank_of_empty_matrices_and_batched_tolerances_match_torch(eager_device, torch,
+                                                                           name):
+    for shape in ((0, 1, 1), (2, 0, 3), (2, 3, 0), (0, 0), (3, 0), (1, 0, 1)):
+        got = getattr(L, name)(ag.zeros(shape, device=eager_device, dtype=ag.float64))
+        want = getattr(torch.linalg, name)(torch.zeros(shape, dtype=torch.float64))
+        assert tuple(got.shape) == tuple(want.shape), shape
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    h, rtol, atol = _RNG.standard_normal((2, 3, 3)), np.array([0.1, 0.9]), np.array([0.5, 0.01])
+    got = getattr(L, name)(ag.tensor(h, device=eager_device),
+                           rtol=ag.tensor(rtol, device=eager_device),
+                           atol=ag.tensor(atol, device=eager_device))
+    want = getattr(torch.linalg, name)(torch.tensor(h), rtol=torch.tensor(rtol),
+                                       atol=torch.tensor(atol))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-9, atol=1e-12)
+
 def test_svd_finite_differences_first_and_second_order():
     x = ag.tensor(np.random.default_rng(3).standard_normal((4, 3)), requires_grad=True)
     f = lambda a: (lambda r: (r[1], r[0].abs() ** 2, r[2].abs() ** 2))(  # noqa: E731
