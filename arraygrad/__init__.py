@@ -45,6 +45,7 @@ from . import autograd, cuda  # noqa: E402
 from . import data, utils  # noqa: E402
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
+from . import jit  # noqa: E402  (torch.jit: trace, save, load)
 from .nn.functional._activation import log_softmax, softmax  # noqa: E402
 
 from .core import _docs  # noqa: E402

@@ -14,7 +14,7 @@ import arraygrad as ag
 NAMESPACES = ["arraygrad", "arraygrad.autograd", "arraygrad.nn", "arraygrad.nn.functional",
               "arraygrad.nn.init", "arraygrad.nn.utils", "arraygrad.optim",
               "arraygrad.optim.lr_scheduler", "arraygrad.data", "arraygrad.backends",
-              "arraygrad.array_api"]
+              "arraygrad.array_api", "arraygrad.jit"]
 
 
 def _documented(obj) -> bool:

@@ -1,0 +1,189 @@
+"""ag.jit.trace: the traced forward equals the module's on every backend, control flow freezes
+with a TracerWarning, check_trace, gradients through the replay, and the JAX replay jitted."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import pytest
+
+import arraygrad as ag
+from arraygrad import nn
+from arraygrad.jit import TracedModule, TracerWarning, TracingCheckError
+from tests.jit._models import cnn, mlp
+
+
+def _close(a, b, tol=1e-6):
+    a, b = a.detach().cpu(), b.detach().cpu()
+    return a.shape == b.shape and ag.allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_traced_mlp_equals_module_on_every_backend(device):
+    m = mlp(device)
+    x = ag.randn(5, 4).to(device)
+    t = ag.jit.trace(m, x)
+    assert isinstance(t, TracedModule)
+    with ag.no_grad():
+        assert _close(t(x), m(x))
+    assert _close(t(x), m(x))  # the differentiable replay (parameters require grad)
+
+
+def test_traced_cnn_in_eval_mode_equals_module():
+    m = cnn()
+    x = ag.randn(2, 1, 8, 8)
+    t = ag.jit.trace(m, x)
+    with ag.no_grad():
+        assert _close(t(x), m(x), 1e-5)
+    names = [n for n, _ in t.named_buffers()]
+    assert names == ["bn.running_mean", "bn.running_var", "bn.num_batches_tracked"]
+    assert "TracedModule[BatchNorm2d]" in repr(t)
+
+
+def test_gradients_through_the_replay_equal_the_modules():
+    m = mlp()
+    x = ag.randn(5, 4, requires_grad=True)
+    t = ag.jit.trace(m, x)
+    (t(x) ** 2).sum().backward()
+    got = [p.grad.clone() for p in m.parameters()] + [x.grad.clone()]
+    m.zero_grad()
+    x.grad = None
+    (m(x) ** 2).sum().backward()
+    want = [p.grad for p in m.parameters()] + [x.grad]
+    assert all(_close(a, b, 1e-5) for a, b in zip(got, want, strict=True))
+
+
+def test_traced_module_shares_parameters_with_the_original():
+    m = mlp()
+    t = ag.jit.trace(m, ag.randn(2, 4))
+    assert [id(p) for p in t.parameters()] == [id(p) for p in m.parameters()]
+    assert list(t.state_dict()) == list(m.state_dict())
+    opt = ag.optim.SGD(t.parameters(), lr=0.1)
+    t(ag.randn(2, 4)).sum().backward()
+    opt.step()
+    x = ag.randn(2, 4)
+    with ag.no_grad():
+        assert _close(t(x), m(x))
+
+
+def test_training_batchnorm_replay_updates_running_statistics():
+    ag.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    ref = copy.deepcopy(m)
+    x = ag.randn(5, 3)
+    t = ag.jit.trace(m, x, check_trace=False)  # the trace ran the module once, as eager does
+    ref(x)
+    with ag.no_grad():
+        y = t(x)
+    assert _close(y, ref(x), 1e-5)
+    assert _close(m[1].running_mean, ref[1].running_mean)
+    assert m[1].num_batches_tracked.item() == ref[1].num_batches_tracked.item() == 2
+
+
+def test_data_dependent_branch_warns_and_is_frozen():
+    def f(x):
+        if x.sum() > 0:
+            return x * 2
+        return x - 1
+
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        t = ag.jit.trace(f, ag.ones(3))
+    msgs = [x for x in w if issubclass(x.category, TracerWarning)]
+    assert len(msgs) == 1 and "Python boolean" in str(msgs[0].message)
+    assert msgs[0].filename == __file__  # points at the user's line
+    assert t(-ag.ones(3)).tolist() == [-2.0, -2.0, -2.0]  # the branch the example took
+
+
+def test_random_draw_warns_and_check_trace_reports_the_mismatch():
+    m = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        ag.jit.trace(m, ag.ones(3, 4))
+    text = [str(x.message) for x in w if issubclass(x.category, TracerWarning)]
+    assert any("random numbers" in s for s in text)
+    assert any("Output nr 1. of the traced function does not match" in s for s in text)
+
+
+def test_check_trace_raises_when_graphs_differ():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return x * 2 if len(calls) == 1 else x + 2
+
+    with pytest.raises(TracingCheckError, match="Graphs differed"):
+        ag.jit.trace(f, ag.ones(2))
+
+
+def test_traced_function_with_tuple_output_and_closure_constant():
+    w = ag.tensor([1.0, 2.0, 3.0])
+
+    def f(x, y):
+        return x * w, (y.sum(), ag.zeros(2))
+
+    x, y = ag.randn(3), ag.randn(2, 2)
+    t = ag.jit.trace(f, (x, y))
+    a, (b, c) = t(x, y)
+    assert _close(a, x * w) and _close(b, y.sum()) and c.tolist() == [0.0, 0.0]
+
+
+def test_list_output_needs_strict_false():
+    def f(x):
+        return [x, x + 1]
+
+    with pytest.raises(RuntimeError, match="strict=False"):
+        ag.jit.trace(f, ag.ones(2))
+    out = ag.jit.trace(f, ag.ones(2), strict=False)(ag.zeros(2))
+    assert isinstance(out, list) and out[1].tolist() == [1.0, 1.0]
+
+
+def test_non_tensor_example_input_raises():
+    with pytest.raises(TypeError, match="only Tensors can be traced"):
+        ag.jit.trace(lambda x: x, (3,))
+
+
+def test_other_shape_or_device_raises_naming_it():
+    t = ag.jit.trace(mlp(), ag.randn(5, 4))
+    with pytest.raises(RuntimeError, match=r"shape \(2, 4\).*recorded for shape \(5, 4\)"):
+        t(ag.randn(2, 4))
+    with pytest.raises(RuntimeError, match="0.weight is on device 'cpu', but input 0 is on"):
+        t(ag.randn(5, 4).to("array_api_strict"))
+
+
+def test_graph_and_code_list_the_recorded_ops():
+    t = ag.jit.trace(mlp(), ag.randn(5, 4))
+    g, code = t.graph, t.code
+    assert g.startswith("graph(%0 : float32[5, 4]") and "# 0.weight" in g
+    assert g.count("matmul(") == 3 and "maximum(" in g and "tanh(" in g
+    assert code.startswith("def forward(self, input0):") and "v1 = self.0.weight" in code
+    assert code.rstrip().splitlines()[-1].startswith("    return v")
+
+
+def test_moved_trace_replays_on_the_other_device(device):
+    m = mlp()
+    x = ag.randn(5, 4)
+    t = ag.jit.trace(copy.deepcopy(m), x).to(device)
+    with ag.no_grad():
+        assert _close(t(x.to(device)), m(x), 1e-5)
+
+
+@pytest.fixture
+def jax():
+    jax = pytest.importorskip("jax")
+    if "jax" not in ag.backends.available():
+        pytest.skip("the jax backend does not load here")
+    return jax
+
+
+def test_jax_replay_is_one_jitted_program_matching_numpy(jax):
+    m = cnn()
+    x = ag.randn(2, 1, 8, 8)
+    t = ag.jit.trace(copy.deepcopy(m), x).to("jax")
+    with ag.no_grad():
+        y = t(x.to("jax"))
+        want = m(x)
+    assert _close(y, want, 1e-5)
+    runner = t._programs[(ag.device("jax"), True)]
+    assert runner.compiled
+    assert not ag.jit.trace(m, x)._programs[(ag.device("cpu"), True)].compiled
