@@ -326,6 +326,26 @@ def test_take_and_take_along_axis(device):
         np.take_along_axis(a, ia, 1))
 
 
+def test_take_counts_negative_indices_from_the_end(device):
+    a = np.arange(6.0).reshape(2, 3)
+    x = _t(a, device)
+    np.testing.assert_array_equal(xpa.take(x, ag.tensor([0, -1], device=device), axis=1).numpy(),
+                                  a[:, [0, -1]])
+    ia = np.array([[-1, 0], [-3, -2]])
+    np.testing.assert_array_equal(
+        xpa.take_along_axis(x, ag.tensor(ia, device=device), axis=-1).numpy(),
+        np.take_along_axis(a, ia % 3, 1))
+
+
+def test_arange_with_a_step_away_from_stop_is_empty(device):
+    # the standard (and NumPy) give an empty range; ag.arange raises, as torch.arange does
+    for args in ((1, 0, 1), (0, 10, -1), (0.0, -1.0, 0.5)):
+        assert tuple(xpa.arange(*args, device=device).shape) == (0,)
+    np.testing.assert_array_equal(xpa.arange(5, 0, -2, device=device).numpy(), [5, 3, 1])
+    with pytest.raises(RuntimeError, match="inconsistent with step sign"):
+        ag.arange(0, 10, -1)
+
+
 def test_creation_defaults(device):
     assert xpa.arange(3, device=device).dtype is ag.int64
     assert xpa.arange(0.0, 1.0, 0.5, device=device).dtype is ag.float32

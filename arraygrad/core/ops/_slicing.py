@@ -82,6 +82,12 @@ def _norm_slice(s: slice, n: int) -> slice:
     return slice(start, max(start, stop), step)
 
 
+def _reversed_slice(s: slice, n: int) -> slice:
+    """The positive-step slice over the elements a negative-step slice s picks (in reverse)."""
+    r = range(*slice(_as_int(s.start), _as_int(s.stop), _as_int(s.step)).indices(n))
+    return slice(r[-1], r[0] + 1, -r.step) if len(r) else slice(0, 0, 1)
+
+
 def _as_int(v):
     return v if v is None or isinstance(v, int) else int(v)
 

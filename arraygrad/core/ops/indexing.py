@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from ..views import writes_through
 from ._common import method, unbroadcast
 from ._indices import _bounds, _index_data, _int_native, _lift, _positions, _put_flat, _value_for
-from ._slicing import _basic, _norm_slice, _unslice, _zeros
+from ._slicing import _as_int, _basic, _norm_slice, _reversed_slice, _unslice, _zeros
 from .masking import masked_fill
 from .shape import reshape
 
@@ -31,10 +31,13 @@ __all__ = ["index_put"]
 # ---- parsing a key -------------------------------------------------------------------------------
 class _Plan:
     """A key normalised: `basic` (ints, in-bounds slices, None; one entry per dimension of x)
-    gives y = x[basic]; then the y axes `axes` are indexed by the linear index `lin` (1-D),
-    giving dims `bshape`, placed in front (`front`) or where the first of `axes` was."""
+    gives y = x[basic], reversed along the y axes `flips` (slices with a negative step, which the
+    array API standard allows and PyTorch refuses); then the y axes `axes` are indexed by the
+    linear index `lin` (1-D), giving dims `bshape`, placed in front (`front`) or where the first
+    of `axes` was."""
 
-    __slots__ = ("basic", "x_shape", "y_shape", "axes", "lin", "bshape", "front", "out_shape")
+    __slots__ = ("basic", "x_shape", "y_shape", "flips", "axes", "lin", "bshape", "front",
+                 "out_shape")
 
 
 def _key_items(key, x: Tensor) -> list:
@@ -89,7 +92,7 @@ def _plan(x: Tensor, key) -> _Plan:
     if used > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)} "
                          f"(got {used} indices for shape {list(shape)})")
-    basic, adv = [], []  # adv: (y axis, raw index array, size of that y axis)
+    basic, adv, flips = [], [], []  # adv: (y axis, raw index array, size of that y axis)
     d = ax = 0
     for k in items:
         if k is Ellipsis:
@@ -112,13 +115,16 @@ def _plan(x: Tensor, key) -> _Plan:
             basic.append(k % n)
             d += 1
         elif isinstance(k, slice):
+            if k.step is not None and _as_int(k.step) < 0:
+                k = _reversed_slice(k, shape[d])
+                flips.append(ax)
             basic.append(_norm_slice(k, shape[d]))
             d += 1
             ax += 1
         elif k.dtype is _dt.bool:
             msh = tuple(k.shape)
             for i, s in enumerate(msh):
-                if s != shape[d + i]:
+                if s not in (shape[d + i], 0):  # the standard lets a mask dimension be 0
                     raise IndexError(f"The shape of the mask {list(msh)} at index {i} does not "
                                      f"match the shape of the indexed tensor {list(shape)} at "
                                      f"index {d + i}")
@@ -136,7 +142,7 @@ def _plan(x: Tensor, key) -> _Plan:
             ax += 1
     basic += [slice(0, s, 1) for s in shape[d:]]
     p = _Plan()
-    p.basic, p.x_shape = tuple(basic), shape
+    p.basic, p.x_shape, p.flips = tuple(basic), shape, tuple(flips)
     y_shape = []
     d = 0
     for e in p.basic:
@@ -185,6 +191,8 @@ def _fold(p: _Plan, adv: list, dev) -> None:
 def _apply(K, x, p: _Plan, dev):
     """x[key] for the plan p, with K's functions (raw arrays or, under create_graph, Tensors)."""
     y = x[p.basic + (Ellipsis,)]
+    if p.flips:
+        y = K.flip(y, axis=p.flips)
     if not p.axes:
         return y
     axes, nd = p.axes, len(p.y_shape)
@@ -225,6 +233,8 @@ def _adjoint(K, g, p: _Plan, dev):
         perm = axes + rest
         if perm != tuple(range(nd)):
             g = K.permute_dims(g, tuple(sorted(range(nd), key=perm.__getitem__)))
+    if p.flips:
+        g = K.flip(g, axis=p.flips)
     return _unslice(K, g, p.basic, p.x_shape, dev)
 
 
@@ -234,7 +244,7 @@ def _index_bw(K, n, s, g):
 
 def _getitem(self: Tensor, key) -> Tensor:
     p = _plan(self, key)
-    if not p.axes:
+    if not p.axes and not p.flips:
         return _basic(self, p.basic, "SliceBackward0" if any(
             isinstance(e, slice) for e in p.basic) else "SelectBackward0")
     dev = self._dev
@@ -269,6 +279,8 @@ def _index_put(x: Tensor, p: _Plan, v: Tensor, accumulate: bool) -> Tensor:
     vb = xp.broadcast_to(v._data, p.out_shape)
     xd = x._data
     if not p.axes:
+        if p.flips:
+            vb = xp.flip(vb, axis=p.flips)
         full = _unslice(xp, vb, p.basic, p.x_shape, dev)
         if accumulate:
             out, mask = xd + full, None
@@ -331,7 +343,9 @@ def _setitem(self: Tensor, key, value) -> None:
     view = self._view
     if not recording and not p.axes and self._dev.backend.writable(self._data) and (
             view is None or writes_through(self) and not STATE.enabled):
-        self._data[p.basic + (Ellipsis,)] = self._dev.xp.broadcast_to(v._data, p.out_shape)
+        xp = self._dev.xp
+        vb = xp.broadcast_to(v._data, p.out_shape)
+        self._data[p.basic + (Ellipsis,)] = xp.flip(vb, axis=p.flips) if p.flips else vb
         self._bump()
         return
     apply_inplace(self, lambda s: _index_put(s, p, v, False), "setitem")

@@ -34,6 +34,8 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None) -> Tensor:
     if dtype is None:
         dtype = dev.default_int if builtins.all(
             isinstance(v, builtins.int) for v in (start, stop, step)) else _dt.get_default_dtype()
+    if step != 0 and (stop - start) * step < 0:  # the standard's empty range; torch.arange raises
+        stop = start
     return _ag.arange(start, stop, step, dtype=_dtype(dtype, dev), device=dev)
 
 

@@ -77,10 +77,18 @@ def take(x: Tensor, indices: Tensor, /, *, axis: int | None = None) -> Tensor:
         if x.ndim != 1:
             raise ValueError(f"take(): axis is required for a {x.ndim}-D array")
         axis = 0
-    return _ag.index_select(x, axis, indices)
+    return _ag.index_select(x, axis, _wrap_negative(indices, x.shape[axis]))
 
 
 def take_along_axis(x: Tensor, indices: Tensor, /, *, axis: int = -1) -> Tensor:
-    return _ag.take_along_dim(x, indices, axis)
+    return _ag.take_along_dim(x, _wrap_negative(indices, x.shape[axis]), axis)
+
+
+def _wrap_negative(indices: Tensor, n: int) -> Tensor:
+    """The standard counts a negative index from the end (torch's index_select and gather
+    refuse one); computed on the device, no host read."""
+    if not indices.dtype.is_signed:
+        return indices
+    return _ag.where(indices < 0, indices + n, indices)
 
 

@@ -117,9 +117,45 @@ def test_advanced_getitem_is_a_copy(device):
     assert c._version == 0
 
 
-def test_getitem_negative_step_raises(device):
-    with pytest.raises(ValueError, match="step must be greater than zero"):
-        _t(_arr(3), device)[::-1]
+# PyTorch refuses a negative step ("step must be greater than zero"); the array API standard,
+# whose array object Tensor is, requires it: the result is a copy (reversed), as torch.flip's.
+_NEG_STEPS = [(slice(None, None, -1),), (slice(None), slice(1, None, -2)),
+              (slice(-1, 0, -2), Ellipsis, slice(3, -9, -1)), (slice(1, 2, -1),),
+              (slice(None, None, -1), [1, 0, 1], slice(None, None, -3))]
+
+
+@pytest.mark.parametrize("key", _NEG_STEPS, ids=range(len(_NEG_STEPS)))
+def test_getitem_negative_step_matches_numpy_and_finite_differences(device, key):
+    a = _arr(3, 2, 4)
+    out = _t(a, device)[key]
+    np.testing.assert_array_equal(out.numpy(), a[key])
+    _check_grads(lambda x: x[key], [a], device)
+
+
+@pytest.mark.parametrize("key", _NEG_STEPS, ids=range(len(_NEG_STEPS)))
+def test_setitem_negative_step_matches_numpy(device, key):
+    a, want = _arr(3, 2, 4), _arr(3, 2, 4)
+    v = _arr(*want[key].shape)
+    want[key] = v
+    x = _t(a, device)
+    x[key] = _t(v, device)
+    np.testing.assert_array_equal(x.numpy(), want)
+
+
+def test_setitem_negative_step_gradients(eager_device):
+    def f(x, v):
+        y = x * 1.0
+        y[::-1, 1] = v
+        return y
+    _check_grads(f, [_arr(3, 2), _arr(3)], eager_device)
+
+
+def test_a_mask_dimension_of_size_zero_selects_nothing(device):
+    # the standard: each mask dimension equals x's or is 0 (PyTorch raises for the second)
+    x = _t(_arr(0, 3), device)
+    assert tuple(x[ag.zeros((0, 0), dtype=ag.bool, device=device)].shape) == (0,)
+    with pytest.raises(IndexError, match="shape of the mask"):
+        x[ag.zeros((0, 2), dtype=ag.bool, device=device)]
 
 
 def test_getitem_out_of_range_int_raises(device):
