@@ -89,7 +89,8 @@ class Tape:
         self.nodes: list = []    # per node id: [shape, dtype name]
         self.ops: list = []      # [kind, name, args, kwargs, out]
         self.consts: list = []   # concrete arrays (op "k" makes node from one)
-        self._const_ids: dict = {}
+        self._raw: dict = {}     # id(plain array) -> its node
+        self._made: dict = {}    # id(large array from a factory call) -> (name, args, array)
         self.reads: list = []    # what host reads happened (for check_trace's comparison)
         self.backend = TracingBackend(self)
         self.xp = RecordingNamespace(self, self.rxp, "")
@@ -102,19 +103,34 @@ class Tape:
         return _P(value, len(self.nodes) - 1, self)
 
     def const(self, value) -> _P:
-        """A node for an array made on the host or outside the trace (a constant of the trace)."""
-        key = id(value)
-        hit = self._const_ids.get(key)
-        if hit is None:
-            hit = self._const_ids[key] = len(self.consts)
-            self.consts.append(value)
+        """The node for an array that does not depend on the traced inputs, made where a traced
+        op first uses it: a large array from a factory call (zeros, full, ...) as that call,
+        anything else as a constant of the trace (stored with it)."""
+        p = self._raw.get(id(value))
+        if p is not None and p.v is value:
+            return p
+        made = self._made.get(id(value))
         p = self.new(value)
-        self.ops.append(["k", "const", [hit], {}, p.id])
+        if made is not None and made[2] is value:
+            self.ops.append(["x", made[0], made[1][0], made[1][1], p.id])
+        else:
+            self.consts.append(value)
+            self.ops.append(["k", "const", [len(self.consts) - 1], {}, p.id])
+        self._raw[id(value)] = p
         return p
 
     # ---- recording ------------------------------------------------------------------------------
     def record(self, kind: str, name: str, fn, args: tuple, kwargs: dict):
-        """Calls fn on the concrete values; an array result becomes a node and the call an op."""
+        """Calls fn on the concrete values; an array result becomes a node and the call an op.
+        A call on no traced array is computed, not recorded (constant folding): its result is
+        a plain array, so a cache that keeps it (nn's LSTM gate vectors) never holds a traced
+        array, and the array enters the trace where a traced op uses it."""
+        if not _has_proxy(args) and not _has_proxy(kwargs):
+            res = fn(*args, **kwargs)
+            if (kind == "x" and _is_array(res) and _size(res) > _FOLD_LIMIT
+                    and not _has_array(args) and not _has_array(kwargs)):
+                self._made[id(res)] = (name, self._encode_call(args, kwargs), res)
+            return res
         res = fn(*_concrete(args), **{k: _concrete(v) for k, v in kwargs.items()})
         if res is NotImplemented:
             return res
@@ -141,10 +157,10 @@ class Tape:
         """A JSON-able description of an argument (tagged objects for what JSON lacks)."""
         if isinstance(v, _P):
             return {"r": v.id}
+        if device and v is not None:
+            return {"device": 0}
         if v is None or type(v) in (bool, int, str):
             return v
-        if device:
-            return {"device": 0}
         if type(v) is float:
             return v if math.isfinite(v) else {"f": repr(v)}
         if type(v) is complex:
@@ -183,6 +199,34 @@ class Tape:
                      "will be treated as a constant in the future. This means that the trace "
                      "might not generalize to other inputs!")
         return p.v
+
+
+_FOLD_LIMIT = 4096  # elements: a larger constant from a factory call is recorded as the call
+
+
+def _size(a) -> int:
+    return math.prod(a.shape) if all(isinstance(s, int) for s in a.shape) else 0
+
+
+def _has_proxy(v) -> bool:
+    t = type(v)
+    if t is _P:
+        return True
+    if t is tuple or t is list:
+        return any(_has_proxy(x) for x in v)
+    if t is dict:
+        return any(_has_proxy(x) for x in v.values())
+    if t is slice:
+        return _has_proxy((v.start, v.stop, v.step))
+    return False
+
+
+def _has_array(v) -> bool:
+    if type(v) in (tuple, list):
+        return any(_has_array(x) for x in v)
+    if type(v) is dict:
+        return any(_has_array(x) for x in v.values())
+    return _is_array(v)
 
 
 def _concrete(v):
@@ -342,6 +386,7 @@ class TracingBackend:
 
     inplace = False
     cheap_checks = False
+    host_eager = False  # nn's data checks (class targets, embedding rows) would read values
     dlpack_out = dlpack_in = False
     array_type = _P
 
@@ -400,10 +445,10 @@ class TracingBackend:
                                    and any(isinstance(o, _P) for o in obj)):
             return self._tape.record("x", "asarray", self._tape.rxp.asarray, (obj,),
                                      {"dtype": dtype, "device": native_device})
-        return self._tape.const(self._rb.asarray(obj, dtype, native_device))
+        return self._rb.asarray(obj, dtype, native_device)
 
     def from_numpy(self, host, native_device=None):
-        return self._tape.const(self._rb.from_numpy(host, native_device))
+        return self._rb.from_numpy(host, native_device)
 
     def to_numpy(self, arr):
         if isinstance(arr, _P):

@@ -132,6 +132,7 @@ def test_failed_save_leaves_the_old_file(saved_cnn, monkeypatch):
 
 
 @pytest.mark.parity
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.jit.trace is deprecated there
 def test_outputs_equal_torch_jit_trace_with_the_same_weights(torch, tmp_path):
     m = mlp()
     tm = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 8),
