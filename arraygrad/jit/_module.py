@@ -254,8 +254,10 @@ def _listing(graph: dict, code: bool) -> str:
     if code:
         lines.append(f"def forward(self, {', '.join(names[:n_in])}):")
         lines += [f"    v{i} = input{i}" for i in range(n_in)]
-        for i, n in enumerate(names[n_in:], n_in):
-            lines.append(f"    v{i} = self.{n}")
+        for i, (n, kind) in enumerate(graph["state"], n_in):
+            get = "get_parameter" if kind == "parameter" else "get_buffer"
+            ok = all(p.isidentifier() for p in n.split("."))
+            lines.append(f"    v{i} = self.{n}" if ok else f"    v{i} = self.{get}({n!r})")
     else:
         params = [f"%{i} : {typ(i)}" + (f"  # {n}" if i >= n_in else "")
                   for i, n in enumerate(names)]
@@ -280,7 +282,12 @@ def _listing(graph: dict, code: bool) -> str:
             lhs = ", ".join(f"%{o} : {typ(o)}" for o in outs)
             lines.append(f"  {lhs} = {rhs}")
     for n, i in graph["updates"]:
-        lines.append(f"    self.{n} = v{i}" if code else f"  {n} <- %{i}")
+        if not code:
+            lines.append(f"  {n} <- %{i}")
+        elif all(p.isidentifier() for p in n.split(".")):
+            lines.append(f"    self.{n}.copy_(v{i})")
+        else:
+            lines.append(f"    self.get_buffer({n!r}).copy_(v{i})")
     ret = _fmt(graph["outputs"], code)
     lines.append(f"    return {ret}" if code else f"  return {ret}")
     return "\n".join(lines) + "\n"

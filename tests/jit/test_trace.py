@@ -156,7 +156,8 @@ def test_graph_and_code_list_the_recorded_ops():
     g, code = t.graph, t.code
     assert g.startswith("graph(%0 : float32[5, 4]") and "# 0.weight" in g
     assert g.count("matmul(") == 3 and "maximum(" in g and "tanh(" in g
-    assert code.startswith("def forward(self, input0):") and "v1 = self.0.weight" in code
+    assert code.startswith("def forward(self, input0):")
+    assert "v1 = self.get_parameter('0.weight')" in code
     assert code.rstrip().splitlines()[-1].startswith("    return v")
 
 
