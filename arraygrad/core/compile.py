@@ -373,11 +373,32 @@ def _names(code) -> list:
     return out
 
 
+def _reached_by(fn) -> list:
+    """What a function the compiled one can call reaches: a bound method's object, and for a
+    user's function (a helper, a lambda) its closure's contents and the globals its code names."""
+    f = getattr(fn, "__func__", fn)
+    out = [getattr(fn, "__self__", None)]
+    code = getattr(f, "__code__", None)
+    if code is None or os.path.abspath(code.co_filename).startswith(_PKG):
+        return out  # arraygrad's own functions reach no user state
+    for c in getattr(f, "__closure__", None) or ():
+        try:
+            out.append(c.cell_contents)
+        except ValueError:  # a cell not yet assigned
+            pass
+    glb = getattr(f, "__globals__", {})
+    return out + [glb[n] for n in _names(code) if n in glb]
+
+
 def _walk(roots, st: _State, leaves_only: bool = True) -> None:
     """Collects the tensors, objects, optimizers and optimizer step counters reachable."""
     stack, seen = list(reversed(roots)), set()
     while stack:
         o = stack.pop()
+        if isinstance(o, (types.FunctionType, types.MethodType)) and id(o) not in seen:
+            seen.add(id(o))  # a helper it calls (loss_fn = lambda ...: model(x)): its state too
+            stack.extend(_reached_by(o))
+            continue
         if id(o) in seen or isinstance(o, _SKIP) or o is None:
             continue
         seen.add(id(o))
