@@ -128,3 +128,201 @@ def _noisy(dev, compiled: bool) -> list:
 def test_host_random_draw_in_a_broken_trace_is_rolled_back(jax):
     # the first call's trace draws and breaks; its eager rerun draws the same numbers again
     np.testing.assert_allclose(_noisy("jax", True), _noisy("cpu", False), rtol=1e-6)
+
+
+def _depth_net(dev, compiled: bool, steps: int = 8):
+    """DynamicNet with its depth drawn outside the step and passed in: one program per depth."""
+    DynamicNet = _example("dynamic_net").DynamicNet
+
+    class DepthNet(DynamicNet):
+        def forward(self, x, extra: int):
+            """The example's forward with `extra` (0-2) orders of e instead of a draw inside."""
+            y = self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+            for exp in range(4, 4 + extra):
+                y = y + self.e * x ** exp
+            return y
+
+    ag.manual_seed(0)
+    draws = random.Random(6)  # depths 2, 0, 1, 1, 0, 0, 0, 2: every depth, e used first
+    x = ag.linspace(-math.pi, math.pi, 50, device=dev)
+    y = ag.sin(x)
+    model = DepthNet().to(dev)
+    criterion = nn.MSELoss(reduction="sum")
+    opt = ag.optim.SGD(model.parameters(), lr=1e-6, momentum=0.9)
+
+    def step(x, y, extra):
+        # zero_grad after the update: every call starts without .grad, so the depth alone picks
+        # the program (whether a .grad exists is part of the signature, and depth 0 leaves e's out)
+        loss = criterion(model(x, extra), y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss.detach()
+
+    f = ag.compile(step) if compiled else step
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        losses = [f(x, y, draws.randint(4, 6) - 4).item() for _ in range(steps)]
+    return {"losses": losses, "state": _state(model), "fn": f,
+            "warned": [str(r.message) for r in rec if "ag.compile" in str(r.message)]}
+
+
+def test_dynamic_net_with_depth_as_argument_compiles_one_program_per_depth(jax):
+    ref = _depth_net("cpu", compiled=False)
+    got = _depth_net("jax", compiled=True)
+    _assert_same_run(got, ref)
+    assert got["warned"] == []
+    assert got["fn"].compiled_signatures == 3
+
+
+# ---- the tutorial's custom autograd Function ------------------------------------------------
+def _legendre(dev, compiled: bool, steps: int = 4):
+    """examples/polynomial_custom_function.py's step: y = a + b P3(c + d x), P3 a Function."""
+    P3 = _example("polynomial_custom_function").LegendrePolynomial3.apply
+    x = ag.linspace(-math.pi, math.pi, 200, device=dev)
+    y = ag.sin(x)
+    a, b, c, d = (ag.full((), v, device=dev, requires_grad=True) for v in (0.0, -1.0, 0.0, 0.3))
+
+    def step():
+        loss = (a + b * P3(c + d * x) - y).pow(2).sum()
+        loss.backward()
+        with ag.no_grad():
+            for t in (a, b, c, d):
+                t -= 5e-5 * t.grad
+                t.grad = None
+        return loss.detach()
+
+    f = ag.compile(step) if compiled else step
+    losses, warned = _run(f, (), steps)
+    state = {k: t.detach().cpu().numpy() for k, t in zip("abcd", (a, b, c, d), strict=True)}
+    return {"losses": losses, "state": state, "fn": f, "warned": warned}
+
+
+def test_custom_function_polynomial_compiled_matches_numpy_eager(jax):
+    ref = _legendre("cpu", compiled=False)
+    got = _legendre("jax", compiled=True)
+    _assert_same_run(got, ref)
+    assert got["warned"] == [] and got["fn"].compiled_signatures == 1
+
+
+# ---- state reached through the user's helper functions ------------------------------------------
+def _through_helper(dev, compiled: bool) -> list:
+    """A compiled function that reaches a BatchNorm only through a helper in its closure."""
+    ag.manual_seed(0)
+    bn = nn.BatchNorm1d(3).to(dev)
+    x, scale = ag.randn(5, 3, device=dev), ag.full((3,), 2.0, device=dev)
+
+    def forward(x):
+        return bn(x)
+
+    def step(x):
+        return forward(x).detach().sum(0) * scale
+
+    f = ag.compile(step) if compiled else step
+    outs = [f(x).numpy() for _ in range(3)]
+    assert not compiled or f.compiled_signatures == 1
+    return outs + [bn.running_mean.numpy(), bn.running_var.numpy(), bn.num_batches_tracked.numpy()]
+
+
+def test_state_reached_through_a_helper_function_is_written_back(jax):
+    got, ref = _through_helper("jax", True), _through_helper("cpu", False)
+    for g, r in zip(got, ref, strict=True):
+        np.testing.assert_allclose(g, r, rtol=RTOL, atol=ATOL)
+
+
+# ---- training steps of nn models ----------------------------------------------------------------
+def _train(build, dev, compiled: bool, steps: int):
+    """A model's training run from seed 0: the first step eagerly on NumPy, then its modules,
+    optimizer state and data move to `dev` and the remaining steps run there (compiled or not).
+
+    ag.compile runs a first step eagerly anyway (the optimizer creates its state in it); taking
+    it on NumPy spares eager JAX, which compiles one XLA kernel per op and shape (~100 a step,
+    over 10 s here), and the compiled program then starts from non-trivial optimizer state."""
+    ag.manual_seed(0)
+    modules, opt, step, args = build()
+    first = step(*args).item()
+    for m in modules:
+        m.to(dev)
+    opt.load_state_dict(opt.state_dict())  # the optimizer's state follows its parameters to dev
+    args = tuple(a.to(dev) for a in args)
+    f = ag.compile(step) if compiled else step
+    losses, warned = _run(f, args, steps - 1)
+    return {"losses": [first] + losses, "state": _state(*modules), "fn": f, "warned": warned}
+
+
+def _training_step(opt, loss_fn):
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(x, y)
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    return step
+
+
+def _assert_compiled_matches_eager(build, steps: int):
+    ref = _train(build, "cpu", compiled=False, steps=steps)
+    got = _train(build, "jax", compiled=True, steps=steps)
+    _assert_same_run(got, ref)  # losses, parameters and buffers, step by step
+    assert got["warned"] == [] and got["fn"].compiled_signatures == 1
+
+
+# ---- a CNN: Conv2d, BatchNorm2d, ReLU, MaxPool2d, Linear ----------------------------------------
+def _cnn():
+    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(4 * 3 * 3, 3))
+
+
+def _cnn_sgd_momentum():
+    # SGD with momentum: the conv bias before BatchNorm gets a zero gradient up to rounding,
+    # which Adam's normalisation would turn into noise that no two backends share
+    model = _cnn()
+    opt = ag.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    step = _training_step(opt, lambda x, y: nn.functional.cross_entropy(model(x), y))
+    return [model], opt, step, (ag.randn(6, 1, 8, 8), ag.randint(0, 3, (6,)))
+
+
+def test_cnn_sgd_momentum_step_compiled_matches_numpy_eager(jax):
+    # BatchNorm's running statistics and batch count are compared with the parameters
+    _assert_compiled_matches_eager(_cnn_sgd_momentum, steps=4)
+
+
+def test_compiled_cnn_module_for_inference_matches_numpy_eager(jax):
+    outs = {}
+    for dev in ("cpu", "jax"):
+        ag.manual_seed(0)
+        model, x = _cnn().to(dev), ag.randn(6, 1, 8, 8, device=dev)
+        run = ag.compile(model) if dev == "jax" else model
+        with ag.no_grad():
+            model.eval()
+            evals = [run(x).numpy() for _ in range(2)]
+            model.train()  # a training-mode forward updates BatchNorm's running statistics
+            trains = [run(x).numpy() for _ in range(2)]
+        outs[dev] = evals + trains + [model[1].running_mean.numpy(), model[1].running_var.numpy()]
+        if dev == "jax":  # eval and train mode: two signatures, each compiled at its first call
+            assert run._compiled.compiled_signatures == 2
+    for got, want in zip(outs["jax"], outs["cpu"], strict=True):
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+# ---- recurrent: a 2-layer LSTM or GRU with a Linear head, Adam ----------------------------------
+def _recurrent_adam(cell: str):
+    def build():
+        rnn = getattr(nn, cell)(4, 4, num_layers=2, batch_first=True)
+        head = nn.Linear(4, 2)
+        opt = ag.optim.Adam(list(rnn.parameters()) + list(head.parameters()), lr=0.01)
+
+        def loss_fn(x, y):
+            out, _ = rnn(x)
+            return nn.functional.mse_loss(head(out[:, -1]), y)
+
+        return [rnn, head], opt, _training_step(opt, loss_fn), (ag.randn(4, 3, 4), ag.randn(4, 2))
+
+    return build
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_recurrent_adam_step_compiled_matches_numpy_eager(jax, cell):
+    # Adam's moments and step counters enter the compiled program from the eager first step
+    _assert_compiled_matches_eager(_recurrent_adam(cell), steps=3)
