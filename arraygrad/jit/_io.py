@@ -65,7 +65,4 @@ def load(f, map_location=None, _extra_files=None):
         raise RuntimeError(f"jit.load(): {name!s} holds a malformed traced module ({e})") from None
     for t, rg in zip(state, flags, strict=True):
         t.requires_grad_(rg)
-    if map_location is not None:
-        graph["device"] = str(state[0].device if state else consts[0].device
-                              if consts else graph.get("device"))
     return TracedModule(graph, consts, state)

@@ -4,6 +4,7 @@ replays a traced tape. It holds the traced module's parameters and buffers under
 
 from __future__ import annotations
 
+from ..core import dtypes as _dt
 from ..core.grad_mode import is_grad_enabled
 from ..core.tensor import Tensor, _wrap
 from ..nn.modules.module import Module
@@ -70,6 +71,9 @@ class TracedModule(Module):
         object.__setattr__(self, "_ups", [i for _, i in graph["updates"]])
         object.__setattr__(self, "_up_slots", [slots[names.index(n)] for n, _ in graph["updates"]])
         object.__setattr__(self, "_in_sig", [(tuple(s), d) for s, d in graph["inputs"]])
+        n_in = len(graph["inputs"])
+        object.__setattr__(self, "_state_sig", [(tuple(s), d) for s, d in
+                                                graph["nodes"][n_in:n_in + len(slots)]])
         self.train(graph["training"])
 
     @classmethod
@@ -89,7 +93,7 @@ class TracedModule(Module):
             if not isinstance(x, Tensor):
                 raise TypeError(f"forward() of traced {self.original_name}: input {i} is a "
                                 f"{type(x).__name__}, expected a Tensor")
-            if x._data.shape != shape or x.dtype.name != dt:
+            if x._data.shape != shape or not _dtype_ok(x, dt):
                 raise RuntimeError(
                     f"forward() of traced {self.original_name}: input {i} has shape "
                     f"{tuple(x.shape)} and dtype {x.dtype.name}, but the trace was recorded for "
@@ -104,6 +108,14 @@ class TracedModule(Module):
 
     def _replay(self, inputs: list, raw: bool):
         state = self._state()
+        for (name, _), t, (shape, dt) in zip(self._graph["state"], state, self._state_sig,
+                                             strict=True):
+            if t._data.shape != shape or not _dtype_ok(t, dt):
+                raise RuntimeError(
+                    f"forward() of traced {self.original_name}: {name} has shape "
+                    f"{tuple(t.shape)} and dtype {t.dtype.name}, but the trace recorded shape "
+                    f"{shape} and dtype {dt} (a trace freezes shapes and dtypes: trace the "
+                    "converted module again)")
         tensors = inputs + state
         dev = tensors[0]._dev if tensors else self._device_of_consts()
         for i, t in enumerate(tensors):
@@ -153,6 +165,12 @@ class TracedModule(Module):
 
     def _get_name(self) -> str:
         return f"TracedModule[{self.original_name}]"
+
+
+def _dtype_ok(t: Tensor, name: str) -> bool:
+    """Whether t has the dtype the trace recorded, or the closest its device has (int32 for
+    int64 on JAX without x64)."""
+    return t.dtype.name == name or _dt._NAMES[name] not in t._dev.to_native
 
 
 def _refs(tpl) -> list:

@@ -313,6 +313,8 @@ class _P:
         return self.v.__dlpack_device__()
 
     def __getattr__(self, name):
+        if name.startswith("__"):  # no __array_interface__ & co: NumPy must go through __array__
+            raise AttributeError(name)
         attr = getattr(self.v, name)  # a library's own method (not the standard's): recorded
         if not callable(attr):
             return attr

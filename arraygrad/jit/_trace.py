@@ -61,10 +61,20 @@ def _as_inputs(example_inputs) -> tuple:
     return inputs
 
 
+def _owner(func):
+    """The module whose parameters and buffers are the trace's named inputs: func itself, or the
+    module of a bound method (`model.encode`); None for a plain function."""
+    if isinstance(func, Module):
+        return func
+    owner = getattr(func, "__self__", None)
+    return owner if isinstance(owner, Module) else None
+
+
 def _state(func) -> list:
-    """(name, tensor, kind) for every parameter then every buffer of a module (none for a
-    function: tensors it closes over become constants of the trace)."""
-    if not isinstance(func, Module):
+    """(name, tensor, kind) for every parameter then every buffer of the owning module (none for
+    a function: tensors it closes over become constants of the trace)."""
+    func = _owner(func)
+    if func is None:
         return []
     out = [(n, p, "parameter") for n, p in func.named_parameters()]
     for n, b in func.named_buffers():
@@ -112,14 +122,15 @@ def _record(func, inputs: tuple, state: list, strict: bool):
     if default_generator.get_state().numpy().tobytes() != rng:
         warn_at_user("random numbers were drawn while tracing (dropout, randn, ...): the values "
                      "drawn are constants of the trace, which replays them unchanged")
+    owner = _owner(func)
     graph = {
         "name": type(func).__name__ if isinstance(func, Module) else
-        getattr(func, "__name__", type(func).__name__),
-        "training": bool(getattr(func, "training", False)),
+        getattr(func, "__qualname__", type(func).__name__),
+        "training": bool(getattr(owner, "training", False)),
         "inputs": [[list(x.shape), x.dtype.name] for x in inputs],
         "state": [[n, k] for n, _, k in state],
-        "modules": [[n, type(m).__name__] for n, m in func.named_modules() if n]
-        if isinstance(func, Module) else [],
+        "modules": [[n, type(m).__name__] for n, m in owner.named_modules() if n]
+        if owner is not None else [],
         "nodes": tape.nodes,
         "ops": tape.ops,
         "outputs": outputs,

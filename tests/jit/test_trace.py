@@ -4,6 +4,7 @@ with a TracerWarning, check_trace, gradients through the replay, and the JAX rep
 from __future__ import annotations
 
 import copy
+import types
 import warnings
 
 import pytest
@@ -213,3 +214,23 @@ def test_in_place_ops_and_index_writes_replay_functionally(device):
     t = ag.jit.trace(f, x)
     x2 = ag.randn(3, 4).to(device)
     assert _close(t(x2), f(x2))
+
+
+def test_bound_method_of_a_module_traces_with_its_parameters():
+    m = mlp()
+
+    def head(self, x):
+        return self(x).softmax(-1)
+
+    x = ag.randn(2, 4)
+    t = ag.jit.trace(types.MethodType(head, m), x)  # a bound method, as model.encode would be
+    assert [n for n, _ in t.named_parameters()] == [n for n, _ in m.named_parameters()]
+    with ag.no_grad():
+        assert _close(t(x), m(x).softmax(-1))
+
+
+def test_converted_dtype_raises_instead_of_mixing():
+    t = ag.jit.trace(mlp(), ag.randn(2, 4))
+    t.double()
+    with pytest.raises(RuntimeError, match="0.weight has shape.*float64.*recorded.*float32"):
+        t(ag.randn(2, 4))
