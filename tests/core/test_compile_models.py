@@ -243,7 +243,8 @@ def _train(build, dev, compiled: bool, steps: int):
     first = step(*args).item()
     for m in modules:
         m.to(dev)
-    opt.load_state_dict(opt.state_dict())  # the optimizer's state follows its parameters to dev
+    if opt is not None:  # the optimizer's state follows its parameters to dev
+        opt.load_state_dict(opt.state_dict())
     args = tuple(a.to(dev) for a in args)
     f = ag.compile(step) if compiled else step
     losses, warned = _run(f, args, steps - 1)
@@ -266,6 +267,54 @@ def _assert_compiled_matches_eager(build, steps: int):
     got = _train(build, "jax", compiled=True, steps=steps)
     _assert_same_run(got, ref)  # losses, parameters and buffers, step by step
     assert got["warned"] == [] and got["fn"].compiled_signatures == 1
+
+
+# ---- the tutorial's nn programs: nn.Sequential, optim (RMSprop), a custom Module --------------
+def _poly_data():
+    x = ag.linspace(-math.pi, math.pi, 200)
+    return x, ag.sin(x)
+
+
+def _poly_nn():
+    """examples/polynomial_nn.py: Linear(3, 1) + Flatten on x, x^2, x^3, a manual update."""
+    x, y = _poly_data()
+    model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1))
+    loss_fn = nn.MSELoss(reduction="sum")
+
+    def step(xx, y):
+        loss = loss_fn(model(xx), y)
+        model.zero_grad()
+        loss.backward()
+        with ag.no_grad():
+            for param in model.parameters():
+                param -= 1e-5 * param.grad
+        return loss.detach()
+
+    return [model], None, step, (x.unsqueeze(-1).pow(ag.tensor([1, 2, 3])), y)
+
+
+def _poly_optim():
+    """examples/polynomial_optim.py: the same model fitted with RMSprop."""
+    x, y = _poly_data()
+    model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1))
+    opt = ag.optim.RMSprop(model.parameters(), lr=1e-3)
+    step = _training_step(opt, lambda xx, y: nn.functional.mse_loss(model(xx), y, reduction="sum"))
+    return [model], opt, step, (x.unsqueeze(-1).pow(ag.tensor([1, 2, 3])), y)
+
+
+def _poly_module():
+    """examples/polynomial_module.py: its Polynomial3 module fitted with SGD."""
+    x, y = _poly_data()
+    model = _example("polynomial_module").Polynomial3()
+    opt = ag.optim.SGD(model.parameters(), lr=1e-5)
+    step = _training_step(opt, lambda x, y: nn.functional.mse_loss(model(x), y, reduction="sum"))
+    return [model], opt, step, (x, y)
+
+
+@pytest.mark.parametrize("build", [_poly_nn, _poly_optim, _poly_module],
+                         ids=["polynomial_nn", "polynomial_optim", "polynomial_module"])
+def test_tutorial_nn_programs_compiled_match_numpy_eager(jax, build):
+    _assert_compiled_matches_eager(build, steps=4)
 
 
 # ---- a CNN: Conv2d, BatchNorm2d, ReLU, MaxPool2d, Linear ----------------------------------------
