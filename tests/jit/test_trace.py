@@ -234,3 +234,28 @@ def test_converted_dtype_raises_instead_of_mixing():
     t.double()
     with pytest.raises(RuntimeError, match="0.weight has shape.*float64.*recorded.*float32"):
         t(ag.randn(2, 4))
+
+
+def test_traced_module_trains_inside_ag_compile_on_jax_as_numpy_eager(jax):
+    m = mlp()
+    x, y = ag.randn(8, 4), ag.randn(8, 3)
+    t = ag.jit.trace(copy.deepcopy(m), x).to("jax")
+    opt, ref_opt = ag.optim.SGD(t.parameters(), lr=0.1), ag.optim.SGD(m.parameters(), lr=0.1)
+    xj, yj = x.to("jax"), y.to("jax")
+
+    @ag.compile(fullgraph=True)
+    def step():
+        opt.zero_grad()
+        loss = ((t(xj) - yj) ** 2).mean()  # the differentiable replay, traced by jax.jit
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    for _ in range(3):
+        got = step().item()
+        ref_opt.zero_grad()
+        want = ((m(x) - y) ** 2).mean()
+        want.backward()
+        ref_opt.step()
+        assert abs(got - want.item()) < 1e-5
+    assert step.compiled_signatures >= 1  # compiled, not run eagerly
