@@ -259,3 +259,29 @@ def test_traced_module_trains_inside_ag_compile_on_jax_as_numpy_eager(jax):
         ref_opt.step()
         assert abs(got - want.item()) < 1e-5
     assert step.compiled_signatures >= 1  # compiled, not run eagerly
+
+
+def test_failing_forward_raises_its_error_and_restores_device_and_parameters():
+    m = mlp()
+    before = [p._data for p in m.parameters()]
+    xp = ag.device("cpu").xp
+
+    def bad(x):
+        return m(x) @ ag.ones(5, 5)  # (2, 3) @ (5, 5)
+
+    with pytest.raises(Exception, match=r"matmul|shape|dimension|mismatch"):
+        ag.jit.trace(bad, ag.randn(2, 4))
+    assert ag.device("cpu").xp is xp
+    assert all(p._data is d for p, d in zip(m.parameters(), before, strict=True))
+    assert _close(m(ag.ones(2, 4)), mlp()(ag.ones(2, 4)))
+
+
+def test_check_inputs_are_traced_and_compared():
+    calls = []
+
+    def f(x):
+        calls.append(x.shape)
+        return x.exp()
+
+    ag.jit.trace(f, ag.ones(2), check_inputs=[(ag.zeros(2),), ag.full((2,), 3.0)])
+    assert calls == [(2,), (2,), (2,)]
