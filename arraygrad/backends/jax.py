@@ -4,8 +4,10 @@ JAX arrays are immutable, so in-place updates take the functional path of the vi
 Dask and array-api-strict). float64 and int64 exist only when `jax_enable_x64` is on before the
 backend loads (the dtype tables say so; the default integer is int32 otherwise, as on
 array-api-strict's `no_x64` device). Random numbers come from the shared host stream, so a seed
-gives the same values as on every other backend; `JaxBackend(native_random=True)` draws them with
-`jax.random` from the same seed and counter instead (faster on an accelerator, other values).
+gives the same values as on every other backend; with `native_random = True` (this module's flag,
+as `torch.backends.cudnn.benchmark` is torch's) they are drawn with `jax.random` from the
+generator's seed and a counter of native draws instead: other values than NumPy's, no host
+round trip, and inside `ag.compile` the counter is traced state, so dropout compiles.
 Scatter-add is XLA's `.at[].add`. Inside `jax.jit` the arrays are tracers: `ag.compile` runs the
 same engine over them (arraygrad/compile.py).
 """
@@ -18,6 +20,16 @@ import numpy as np
 
 from ..core import dtypes as _dt
 from .base import Backend
+
+# draw random numbers with jax.random (True) or from the shared host stream (False, the default)
+native_random = False
+
+
+def use_native_random(enabled: bool = True) -> None:
+    """Switches the JAX backend's random numbers to `jax.random` (True) or back to the shared
+    host stream (False); the same as setting `arraygrad.backends.jax.native_random`."""
+    global native_random
+    native_random = bool(enabled)
 
 
 class TracedValueError(RuntimeError):
@@ -32,6 +44,7 @@ class JaxBackend(Backend):
 
     def __init__(self):
         super().__init__("jax", jnp, "jax")
+        self._keys: dict = {}  # seed -> its base key (jax.random)
 
     # ---- dtypes: what this process's x64 flag allows ------------------------------------------
     @staticmethod
@@ -116,6 +129,27 @@ class JaxBackend(Backend):
             raise _concrete_error("to_numpy")
         return np.asarray(arr)
 
+    # ---- random numbers: jax.random keyed by the generator's seed and native counter ------------
+    @property
+    def native_random_enabled(self) -> bool:
+        """Whether draws for this backend use jax.random (the module's `native_random` flag)."""
+        return native_random
+
+    def random(self, gen, kind: str, args: tuple, native_device=None):
+        """One draw of `kind` (Generator._draw's kinds and arguments) from jax.random: key =
+        fold_in(key(seed), counter), counter += 1, so a seed and a counter define every draw and
+        the counter can be a traced input of a compiled program."""
+        seed = gen.initial_seed()
+        base = self._keys.get(seed)
+        if base is None:
+            base = jax.random.fold_in(jax.random.key(seed & 0xFFFFFFFF), seed >> 32)
+            self._keys[seed] = base
+        n = gen._native
+        gen._native = n + 1
+        out = _DRAWS[kind](base, n, *args)
+        return out if native_device is None or self.is_traced(out) else \
+            jax.device_put(out, native_device)
+
     # ---- compiling (ag.compile, arraygrad/core/compile.py) --------------------------------------
     def jit(self, fn):
         """fn (a pure function of nested lists of arrays) compiled by `jax.jit`."""
@@ -150,6 +184,60 @@ class JaxBackend(Backend):
         return jax.scipy.special.erf(x)
 
 
+def _dtype(name: str):
+    """The JAX dtype a draw of dtype `name` gets (64-bit types narrowed when x64 is off, as
+    `from_numpy` narrows host data)."""
+    d = jnp.dtype(name)
+    if not jax.config.jax_enable_x64 and d.itemsize == 8 and d.kind in "fiu":
+        return jnp.dtype(d.kind + "4")
+    if not jax.config.jax_enable_x64 and d == jnp.complex128:
+        return jnp.dtype("complex64")
+    return d
+
+
+def _normal(key, shape, dtype, mean=0.0, std=1.0):
+    return (jax.random.normal(key, shape, _dtype(dtype)) * std + mean).astype(_dtype(dtype))
+
+
+def _uniform(key, shape, dtype, low=0.0, high=1.0):
+    return jax.random.uniform(key, shape, _dtype(dtype), minval=low, maxval=high)
+
+
+def _integers(key, low, high, shape, dtype):
+    d = _dtype(dtype)
+    wide = d if d.kind in "iu" and d.itemsize >= 4 else jnp.dtype("int32")
+    return jax.random.randint(key, shape, low, high, wide).astype(d)
+
+
+def _permutation(key, n, dtype):
+    return jax.random.permutation(key, n).astype(_dtype(dtype))
+
+
+def _exponential(key, shape, dtype, lambd=1.0):
+    return (jax.random.exponential(key, shape, _dtype(dtype)) / lambd).astype(_dtype(dtype))
+
+
+def _bernoulli(key, p, dtype, shape=None):
+    p = jnp.asarray(p)
+    shape = p.shape if shape is None else shape
+    u = jax.random.uniform(key, shape, p.dtype if p.dtype.kind == "f" else jnp.float32)
+    return (u < p).astype(_dtype(dtype))
+
+
+def _keyed(draw, static: tuple):
+    """draw(key, *args) as one jitted program of (base key, counter, *args): fold_in and the
+    draw compile together once per shape and dtype (eager JAX would compile each op)."""
+    def fn(base, n, *args):
+        return draw(jax.random.fold_in(base, n), *args)
+
+    return jax.jit(fn, static_argnums=tuple(i + 2 for i in static))
+
+
+_DRAWS = {"normal": _keyed(_normal, (0, 1)), "uniform": _keyed(_uniform, (0, 1)),
+          "integers": _keyed(_integers, (2, 3)), "permutation": _keyed(_permutation, (0, 1)),
+          "exponential": _keyed(_exponential, (0, 1)), "bernoulli": _keyed(_bernoulli, (1, 2))}
+
+
 def _concrete_error(op: str) -> Exception:
     return TracedValueError(f"{op}() needs concrete values, but this tensor is being traced by "
                             "ag.compile (jax.jit): move the read out of the compiled function, "
@@ -160,4 +248,4 @@ def load() -> JaxBackend:
     return JaxBackend()
 
 
-__all__ = ["JaxBackend", "TracedValueError"]
+__all__ = ["JaxBackend", "TracedValueError", "native_random", "use_native_random"]

@@ -22,7 +22,7 @@ import types
 import warnings
 
 from . import grad_mode as _gm
-from .random import default_generator
+from .random import Generator, default_generator
 from .tensor import Tensor, _wrap
 
 __all__ = ["compile", "GraphBreak"]
@@ -33,6 +33,7 @@ _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SCALARS = (bool, int, float, str, type(None))
 _SKIP = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType,
          types.MethodType, types.CodeType, str, bytes, int, float, bool, complex, type(None))
+_TRACED_GROUP_KEYS = ("lr",)  # param_group numbers that are program inputs, not signature
 
 
 class GraphBreak(RuntimeError):
@@ -172,7 +173,7 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
             raise GraphBreak("it draws from Python's random module (random.randint, ...), whose "
                              "value the compiled program would keep from its first trace: draw "
                              "outside and pass the value as an argument (one program per value)")
-        changed = state.python_changes(before)
+        changed = state.python_changes(before) or state.traced_group_changes()
         if changed:
             raise GraphBreak(f"it changes Python state a compiled program cannot update: "
                              f"{changed}")
@@ -226,10 +227,21 @@ class _State:
         self._arg_ids = {id(a) for a in list(args) + list(kwargs.values())
                          if isinstance(a, Tensor)}
         roots += list(args) + list(kwargs.values())
-        self.tensors, self.slots, self.objects, self.optims = [], [], [], []
+        self.tensors, self.slots, self.objects, self.optims, self.gens = [], [], [], [], []
         _walk(roots, self)
         self.roots = roots
         self._choose_backend()
+        be = self._backend
+        self.native_random = bool(getattr(be, "native_random_enabled", False))
+        if self.native_random and default_generator not in self.gens:
+            self.gens.insert(0, default_generator)
+        elif not self.native_random:
+            self.gens = []
+        # param_group numbers that are inputs of the program (a scheduler changes them between
+        # calls without a recompile); a Tensor lr is state of its own (walked as a tensor)
+        self.group_slots = [(g, k) for o in self.optims for g in o.param_groups
+                            for k in _TRACED_GROUP_KEYS if type(g.get(k)) in (int, float)]
+        self._group_ids = {(id(g), k) for g, k in self.group_slots}
 
     # ---- signature -------------------------------------------------------------------------
     def backend(self):
@@ -246,27 +258,45 @@ class _State:
     def key(self, args, kwargs):
         tens = tuple((t._data.shape, t._data.dtype, t._rg, t.grad is None) for t in self.tensors)
         return (tens, _sig(args), _sig(tuple(sorted(kwargs.items()))), len(self.slots),
-                self.python_state(), _gm.is_grad_enabled())
+                self.python_state(for_key=True), _gm.is_grad_enabled(), len(self.gens),
+                self.native_random)
 
-    def python_state(self) -> tuple:
+    def python_state(self, for_key: bool = False) -> tuple:
         """The Python scalars of the objects reached (module flags, hyperparameters): the
-        compiled program bakes them in, so they are part of its signature."""
+        compiled program bakes them in, so they are part of its signature. An lr scheduler's
+        counters are not (the program reads the learning rates it sets as inputs), but a
+        change to them inside the function is still seen (for_key=False)."""
         out = []
         for o in self.objects:
+            if for_key and _is_scheduler(o):
+                out.append(())
+                continue
             out.append(tuple((k, v) for k, v in vars(o).items()
                              if type(v) in _SCALARS and not k.startswith("__")))
         for opt in self.optims:
             for g in opt.param_groups:
-                out.append(tuple((k, _sig(v)) for k, v in g.items() if k != "params"))
+                out.append(tuple((k, _sig(v)) for k, v in g.items()
+                                 if k != "params" and (id(g), k) not in self._group_ids))
         return tuple(out)
 
     def python_changes(self, before) -> str:
         after = self.python_state()
         for o, b, a in zip(self.objects, before, after, strict=False):
+            if a != b and _is_scheduler(o):
+                return (f"{type(o).__name__}.step() (an lr scheduler stepped inside the compiled "
+                        "function: step it outside, between calls)")
             if a != b:
                 diff = sorted(set(a) - set(b))
                 return f"{type(o).__name__}.{diff[0][0] if diff else '?'}"
         return "" if after == before else "an optimizer's param_groups"
+
+    def traced_group_changes(self) -> str:
+        """Which traced param_group number the function set (a scheduler's step() inside it)."""
+        for (g, k), x in zip(self.group_slots, self._group_in, strict=True):
+            if g[k] is not x:
+                return (f"param_groups[...]['{k}'] (an lr scheduler stepped inside the compiled "
+                        "function: step it outside, between calls)")
+        return ""
 
     # ---- the traced side ---------------------------------------------------------------------
     @property
@@ -282,12 +312,25 @@ class _State:
         self._args, self._kwargs = args, kwargs
         targs = [a._data if isinstance(a, Tensor) else None for a in args]
         tkw = {k: v._data for k, v in kwargs.items() if isinstance(v, Tensor)}
-        return [xs, gs, sl, targs, tkw]
+        # Python floats: jax.jit takes them as weakly typed traced scalars (no recompile when
+        # they change, and `lr * g` keeps g's dtype)
+        grp = [float(g[k]) for g, k in self.group_slots]
+        rng = [be.xp.asarray(g._native, dtype=be.xp.uint32) if type(g._native) is int
+               else g._native for g in self.gens]
+        return [xs, gs, sl, targs, tkw, grp, rng]
 
     def install(self, inputs) -> None:
-        xs, gs, sl, targs, tkw = inputs
+        xs, gs, sl, targs, tkw, grp, rng = inputs
         self._saved = [(t._data, t.grad) for t in self.tensors]
         self._saved_slots = [d[k] for d, k in self.slots]
+        self._saved_groups = [g[k] for g, k in self.group_slots]
+        self._saved_attrs = [(o, dict(vars(o))) for o in self.objects]
+        self._saved_gens = [g._native for g in self.gens]
+        for (g, k), x in zip(self.group_slots, grp, strict=True):
+            g[k] = x
+        self._group_in = grp
+        for g, x in zip(self.gens, rng, strict=True):
+            g._native = x
         self._opt_keys = [(o.state, {k: set(v) if isinstance(v, dict) else None
                                      for k, v in o.state.items()}) for o in self.optims]
         for t, x, g in zip(self.tensors, xs, gs, strict=True):
@@ -311,7 +354,7 @@ class _State:
         seen = {id(t) for t in self.tensors}
         escaped = []
         probe = _State.__new__(_State)
-        probe.tensors, probe.slots, probe.objects, probe.optims = [], [], [], []
+        probe.tensors, probe.slots, probe.objects, probe.optims, probe.gens = [], [], [], [], []
         probe._arg_ids = set()
         _walk(self.roots, probe, leaves_only=False)
         for t in probe.tensors:
@@ -325,13 +368,25 @@ class _State:
                                     if (id(d), k) not in known and be.is_traced(v)]
         esl = [d[k] for d, k in self.trace_escaped_slots]
         leaves, self.trace_out_tree = _flatten(result)
-        return [xs, gs, sl, [t._data for t in escaped], esl, leaves]
+        return [xs, gs, sl, [t._data for t in escaped], esl, leaves, [g._native for g in self.gens]]
 
     def restore(self, failed: bool = False) -> None:
         for t, (x, g) in zip(self.tensors, self._saved, strict=True):
             t._data, t.grad = x, g
         for (d, k), v in zip(self.slots, self._saved_slots, strict=True):
             d[k] = v
+        for (g, k), v in zip(self.group_slots, self._saved_groups, strict=True):
+            g[k] = v
+        for g, v in zip(self.gens, self._saved_gens, strict=True):
+            g._native = v
+        if failed:  # undo the attributes a failed trace set (a scheduler's counters, say)
+            for o, before in self._saved_attrs:
+                d = vars(o)
+                for k in [k for k in d if k not in before]:
+                    del d[k]
+                for k, v in before.items():
+                    if d.get(k) is not v:
+                        d[k] = v
         if failed:  # undo the optimizer state a failed trace created (it holds tracers)
             for state, before in self._opt_keys:
                 for k in [k for k in state if k not in before]:
@@ -343,7 +398,9 @@ class _State:
 
     # ---- after the call ----------------------------------------------------------------------
     def write_back(self, outs, entry):
-        xs, gs, sl, esc, esl, leaves = outs
+        xs, gs, sl, esc, esl, leaves, rng = outs
+        for g, n in zip(self.gens, rng, strict=True):
+            g._native = n
         for t, x, g in zip(self.tensors, xs, gs, strict=True):
             t._data = x
             if g is None:
@@ -360,6 +417,12 @@ class _State:
         for (d, k), v in zip(entry.escaped_slots, esl, strict=True):
             d[k] = v.item()
         return _unflatten(entry.out_tree, leaves, self.tensors[0]._dev)
+
+
+def _is_scheduler(o) -> bool:
+    """An lr scheduler (optim.lr_scheduler's classes, by their attributes: core does not
+    import optim)."""
+    return hasattr(o, "last_epoch") and hasattr(o, "optimizer")
 
 
 def _names(code) -> list:
@@ -414,6 +477,9 @@ def _walk(roots, st: _State, leaves_only: bool = True) -> None:
             stack.extend(reversed(list(o)))
             continue
         if type(o).__module__.split(".")[0] in ("jax", "jaxlib", "numpy"):
+            continue
+        if isinstance(o, Generator):
+            st.gens.append(o)
             continue
         d = getattr(o, "__dict__", None)
         if d is None:
@@ -486,3 +552,4 @@ def _unflatten(tree, leaves, dev):
     if tag is dict:
         return {k: _unflatten(x, leaves, dev) for k, x in v.items()}
     return tag(_unflatten(x, leaves, dev) for x in v)
+

@@ -368,8 +368,9 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None
 
 
 # ---- random -------------------------------------------------------------------------------------
-def _host_to(host, dev, requires_grad=False) -> Tensor:
-    return _finish(dev.backend.from_numpy(host, dev.native), dev, requires_grad)
+def _drawn(gen, dev, kind: str, *args, requires_grad=False) -> Tensor:
+    """A tensor of gen's draw `kind` for dev (on the host and moved, or native: Generator._draw)."""
+    return _finish((gen or default_generator)._draw(dev, kind, *args), dev, requires_grad)
 
 
 def _float_kind(dtype, op):
@@ -383,16 +384,16 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
     """Standard normal samples (the same on every backend for the same seed)."""
     d, dev = _float_kind(dtype, "randn"), as_device(device)
     dev.native_dtype(d, "randn")
-    return _host_to((generator or default_generator)._normal(_size(size, "randn"), d.name), dev,
-                    requires_grad)
+    return _drawn(generator, dev, "normal", _size(size, "randn"), d.name,
+                  requires_grad=requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1)."""
     d, dev = _float_kind(dtype, "rand"), as_device(device)
     dev.native_dtype(d, "rand")
-    return _host_to((generator or default_generator)._uniform(_size(size, "rand"), d.name), dev,
-                    requires_grad)
+    return _drawn(generator, dev, "uniform", _size(size, "rand"), d.name,
+                  requires_grad=requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
@@ -409,14 +410,13 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     dev = as_device(device)
     d = dtype or dev.default_int
     dev.native_dtype(d, "randint")
-    return _host_to((generator or default_generator)._integers(low, high, _size((size,), "randint"),
-                                                               d.name), dev)
+    return _drawn(generator, dev, "integers", low, high, _size((size,), "randint"), d.name)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     dev = as_device(device)
     d = dtype or dev.default_int
-    return _host_to((generator or default_generator)._permutation(n, d.name), dev)
+    return _drawn(generator, dev, "permutation", n, d.name)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
@@ -424,19 +424,16 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None)
     gen = generator or default_generator
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         like = mean if isinstance(mean, Tensor) else std
-        z = _host_to(gen._normal(tuple(like.shape), like.dtype.name), like._dev)
+        z = _drawn(gen, like._dev, "normal", tuple(like.shape), like.dtype.name)
         return (z * std + mean).detach()
     d, dev = _float_kind(dtype, "normal"), as_device(device)
-    return _host_to(gen._normal(_size((size,), "normal"), d.name, mean, std), dev)
+    return _drawn(gen, dev, "normal", _size((size,), "normal"), d.name, mean, std)
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     """0/1 samples with probabilities `input` (or p everywhere, in input's shape and dtype)."""
-    gen = generator or default_generator
-    probs = input.detach().numpy()
-    if p is not None:
-        probs = probs * 0 + p
-    return _host_to(gen._bernoulli(probs, input.dtype.name), input._dev)
+    probs = input if p is None else p
+    return _drawn(generator, input._dev, "bernoulli", probs, input.dtype.name, tuple(input.shape))
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -1,5 +1,7 @@
 """Random numbers: `Generator` over a counter-based (Philox) stream drawn on the host, so that a
-seed gives the same values on every backend; `manual_seed` seeds the default generator."""
+seed gives the same values on every backend; `manual_seed` seeds the default generator. A backend
+with a native generator switched on (the JAX backend's `native_random`) draws on the device
+instead, from the seed and a counter of native draws that the generator holds (`_native`)."""
 
 from __future__ import annotations
 
@@ -17,14 +19,19 @@ class Generator:
     def __init__(self, device="cpu"):
         self.device = device
         self._host = HostRandom(67280421310721)
+        # native draws since the seed: a Python int, or a backend's 0-d array once a compiled
+        # program (ag.compile) has advanced it as traced state
+        self._native = 0
 
     def manual_seed(self, seed: int) -> Generator:
         self._host.seed(int(seed))
+        self._native = 0
         return self
 
     def seed(self) -> int:
         s = time.time_ns() & ((1 << 63) - 1)
         self._host.seed(s)
+        self._native = 0
         return s
 
     def initial_seed(self) -> int:
@@ -43,6 +50,19 @@ class Generator:
                             f"{getattr(new_state, 'dtype', type(new_state).__name__)}")
         self._host.set_state(bytes(new_state.numpy().tobytes()))
         return self
+
+    def _draw(self, dev, kind: str, *args):
+        """A backend array for device `dev`: `kind` ("normal", "uniform", "integers",
+        "permutation", "exponential", "bernoulli") with the `_<kind>` method's arguments, drawn
+        natively where the backend's generator is switched on, else on the host and moved."""
+        be = dev.backend
+        native = getattr(be, "native_random_enabled", False)
+        if kind == "bernoulli" and hasattr(args[0], "_dev"):  # probabilities in a Tensor
+            p = args[0].detach()
+            args = (p._data if native else p.cpu().numpy(),) + args[1:]
+        if native:
+            return be.random(self, kind, args, dev.native)
+        return be.from_numpy(getattr(self, "_" + kind)(*args), dev.native)
 
     # draws (host arrays; the caller moves them to the device)
     def _normal(self, shape, dtype_name, mean=0.0, std=1.0):

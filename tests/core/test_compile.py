@@ -211,3 +211,112 @@ def test_optimizer_state_created_inside_a_trace_is_written_back(jax):
     np.testing.assert_allclose(res["jax"][1] + res["jax"][2], res["cpu"][1] + res["cpu"][2],
                                rtol=1e-5)
     assert res["jax"][3] == res["cpu"][3] == 2.0
+
+
+# ---- native random numbers (arraygrad.backends.jax.native_random) -------------------------------
+@pytest.fixture
+def native(jax, monkeypatch):
+    import arraygrad.backends.jax as agjax
+
+    monkeypatch.setattr(agjax, "native_random", True)
+    return agjax
+
+
+def _dropout_run(compiled: bool, steps: int = 3):
+    """A training step through Dropout (plain SGD under no_grad: traced from the first call)."""
+    ag.manual_seed(0)
+    lin, drop = ag.nn.Linear(4, 6).to("jax"), ag.nn.Dropout(0.5)
+    x = ag.randn(5, 4, device="jax")
+
+    def step(x):
+        h = drop(lin(x))
+        loss = h.pow(2).mean()
+        loss.backward()
+        with ag.no_grad():
+            for p in lin.parameters():
+                p -= 0.1 * p.grad
+                p.grad = None
+        return loss.detach(), h.detach()
+
+    f = ag.compile(step) if compiled else step
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no graph break warning
+        outs = [f(x) for _ in range(steps)]
+    return [(loss.item(), h.numpy()) for loss, h in outs], f
+
+
+def test_native_random_dropout_compiles_and_matches_native_eager(native):
+    ref, _ = _dropout_run(compiled=False)
+    got, f = _dropout_run(compiled=True)
+    assert f.compiled_signatures == 1
+    for (lr_, hr), (lg, hg) in zip(ref, got, strict=True):
+        np.testing.assert_allclose(lg, lr_, rtol=1e-5)
+        np.testing.assert_allclose(hg, hr, rtol=1e-5, atol=1e-6)
+    # the generator's counter is traced state: each compiled call drew a new mask
+    masks = [tuple(np.flatnonzero(h == 0)) for _, h in got]
+    assert len(set(masks)) == 3 and all(masks)
+
+
+def test_native_random_ops_follow_the_seed_and_counter(native):
+    def draws():
+        ag.manual_seed(3)
+        w = ag.empty(6, device="jax")
+        return [ag.randn(2, 3, device="jax").numpy(), ag.randn(2, 3, device="jax").numpy(),
+                ag.randint(0, 7, (6,), device="jax").numpy(), ag.randperm(5, device="jax").numpy(),
+                w.bernoulli_(0.5).numpy()]
+
+    a, b = draws(), draws()
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert a[0].dtype == np.float32 and a[2].dtype.kind == "i"
+    assert sorted(a[3].tolist()) == list(range(5)) and set(a[4].tolist()) <= {0.0, 1.0}
+    assert not np.array_equal(a[0], a[1])  # the counter moved on
+    ag.manual_seed(3)
+    host = ag.randn(2, 3).numpy()  # the cpu device keeps the host stream
+    native.native_random = False
+    ag.manual_seed(3)
+    np.testing.assert_array_equal(ag.randn(2, 3, device="jax").numpy(), host)
+
+
+# ---- learning rates are program inputs ----------------------------------------------------------
+def _scheduled(dev, compiled: bool, sched_inside: bool = False, epochs: int = 10):
+    ag.manual_seed(0)
+    model = ag.nn.Sequential(ag.nn.Linear(4, 8), ag.nn.Tanh(), ag.nn.Linear(8, 2)).to(dev)
+    opt = ag.optim.Adam(model.parameters(), lr=0.05)
+    sched = ag.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    x, y = ag.randn(6, 4, device=dev), ag.randn(6, 2, device=dev)
+
+    def step(x):
+        opt.zero_grad()
+        loss = (model(x) - y).pow(2).mean()
+        loss.backward()
+        opt.step()
+        if sched_inside:
+            sched.step()
+        return loss.detach()
+
+    f = ag.compile(step) if compiled else step
+    losses = []
+    for _ in range(epochs):
+        losses.append(f(x).item())
+        if not sched_inside:
+            sched.step()
+    return losses, opt.param_groups[0]["lr"], f
+
+
+def test_scheduler_stepped_between_calls_never_recompiles(jax):
+    ref = _scheduled("cpu", compiled=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = _scheduled("jax", compiled=True)
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-5)
+    assert got[1] == ref[1] == 0.05 * 0.5 ** 5 and type(got[1]) is float
+    assert got[2].compiled_signatures == 1  # ten learning rates, one program
+
+
+def test_scheduler_stepped_inside_runs_eagerly_and_says_why(jax):
+    ref = _scheduled("cpu", compiled=False, sched_inside=True, epochs=4)
+    with pytest.warns(UserWarning, match="lr scheduler"):
+        got = _scheduled("jax", compiled=True, sched_inside=True, epochs=4)
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-5)
+    assert got[1] == ref[1]

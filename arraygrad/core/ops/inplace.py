@@ -217,41 +217,34 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
     return apply_inplace(self, fn, "copy_")
 
 
-def _random_fill(self: Tensor, host) -> Tensor:
-    data = self._dev.backend.from_numpy(host, self._dev.native)
+def _random_fill(self: Tensor, gen, kind: str, *args) -> Tensor:
+    data = (gen or default_generator)._draw(self._dev, kind, *args)
     return apply_inplace(self, lambda s: record(s._dev, data, "RandomBackward", _zero_bw, (s,)),
                          "random_")
 
 
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
-    gen = generator or default_generator
-    return _random_fill(self, gen._uniform(tuple(self.shape), self.dtype.name, a, b))
+    return _random_fill(self, generator, "uniform", tuple(self.shape), self.dtype.name, a, b)
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
-    gen = generator or default_generator
-    return _random_fill(self, gen._normal(tuple(self.shape), self.dtype.name, mean, std))
+    return _random_fill(self, generator, "normal", tuple(self.shape), self.dtype.name, mean, std)
 
 
 def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
     """self filled with 1 (probability p, a number or a tensor broadcast to self) or 0; drawn on
     the host from the seeded generator like every random fill (self's values are not read)."""
-    gen = generator or default_generator
-    if isinstance(p, Tensor):
-        p = p.detach().cpu().numpy()
-    return _random_fill(self, gen._bernoulli(p, self.dtype.name, tuple(self.shape)))
+    return _random_fill(self, generator, "bernoulli", p, self.dtype.name, tuple(self.shape))
 
 
 def random_(self: Tensor, low: int = 0, high: int | None = None, *, generator=None) -> Tensor:
-    gen = generator or default_generator
     if high is None:
         low, high = 0, low if low else 2 ** 24
-    return _random_fill(self, gen._integers(low, high, tuple(self.shape), self.dtype.name))
+    return _random_fill(self, generator, "integers", low, high, tuple(self.shape), self.dtype.name)
 
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
-    gen = generator or default_generator
-    return _random_fill(self, gen._exponential(tuple(self.shape), self.dtype.name, lambd))
+    return _random_fill(self, generator, "exponential", tuple(self.shape), self.dtype.name, lambd)
 
 
 for _n, _f in {"add_": add_, "sub_": sub_, "subtract_": sub_, "mul_": mul_, "multiply_": mul_,
