@@ -27,7 +27,8 @@ _VEC: dict = {}
 
 def _lstm_vectors(dev, dtype, h: int) -> tuple:
     """(scale, shift, k, m, c) columns for the i, f, g, o blocks: act = tanh(x*scale)*scale +
-    shift, d act/d x = k (1 - tanh^2) and tanh = act*m + c; cached per device, dtype and size."""
+    shift, d act/d x = k (1 - tanh^2) and tanh = act*m + c; cached per device, dtype and size
+    (not when made inside a compiled program's trace: those arrays belong to that trace)."""
     key = (dev, dtype, h)
     v = _VEC.get(key)
     if v is None:
@@ -36,9 +37,11 @@ def _lstm_vectors(dev, dtype, h: int) -> tuple:
         def col(a, b, c, d):
             return xp.concat([xp.full((h,), x, dtype=dtype, device=nd) for x in (a, b, c, d)])
 
-        v = _VEC[key] = (col(0.5, 0.5, 1.0, 0.5), col(0.5, 0.5, 0.0, 0.5),
-                         col(0.25, 0.25, 1.0, 0.25), col(2.0, 2.0, 1.0, 2.0),
-                         col(-1.0, -1.0, 0.0, -1.0))
+        v = (col(0.5, 0.5, 1.0, 0.5), col(0.5, 0.5, 0.0, 0.5), col(0.25, 0.25, 1.0, 0.25),
+             col(2.0, 2.0, 1.0, 2.0), col(-1.0, -1.0, 0.0, -1.0))
+        traced = getattr(dev.backend, "is_traced", None)  # ag.compile's backend hook
+        if traced is None or not traced(v[0]):
+            _VEC[key] = v
     return v
 
 
