@@ -375,3 +375,25 @@ def _recurrent_adam(cell: str):
 def test_recurrent_adam_step_compiled_matches_numpy_eager(jax, cell):
     # Adam's moments and step counters enter the compiled program from the eager first step
     _assert_compiled_matches_eager(_recurrent_adam(cell), steps=3)
+
+
+def _lstm_after_a_compiled_call(dev) -> list:
+    """An LSTM (of a size no other test uses) first run inside a compiled function, then eagerly."""
+    ag.manual_seed(0)
+    lstm = nn.LSTM(2, 7).to(dev)
+    x = ag.randn(3, 1, 2, device=dev)
+
+    def last_output(x):
+        with ag.no_grad():
+            return lstm(x)[0][-1]
+
+    first = ag.compile(last_output)(x)
+    return [first.numpy(), last_output(x).numpy()]
+
+
+def test_lstm_run_inside_a_trace_keeps_no_traced_constants(jax):
+    # nn's LSTM caches constant gate vectors per device, dtype and size; the ones made inside a
+    # trace are the trace's and must not be kept for later calls
+    for got, want in zip(_lstm_after_a_compiled_call("jax"), _lstm_after_a_compiled_call("cpu"),
+                         strict=True):
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
