@@ -14,6 +14,7 @@ random draw, a change to Python state, or an output carrying autograd history br
 
 from __future__ import annotations
 
+import dis
 import functools
 import os
 import random
@@ -228,6 +229,7 @@ class _State:
                          if isinstance(a, Tensor)}
         roots += list(args) + list(kwargs.values())
         self.tensors, self.slots, self.objects, self.optims, self.gens = [], [], [], [], []
+        self.free = []  # the Python scalars its functions read: (name, cell or dict, key)
         _walk(roots, self)
         self.roots = roots
         self._choose_backend()
@@ -277,6 +279,7 @@ class _State:
             for g in opt.param_groups:
                 out.append(tuple((k, _sig(v)) for k, v in g.items()
                                  if k != "params" and (id(g), k) not in self._group_ids))
+        out.append(tuple((n, _free_value(h, k)) for n, h, k in self.free))  # python_changes
         return tuple(out)
 
     def python_changes(self, before) -> str:
@@ -288,6 +291,10 @@ class _State:
             if a != b:
                 diff = sorted(set(a) - set(b))
                 return f"{type(o).__name__}.{diff[0][0] if diff else '?'}"
+        changed = [n for (n, b), (_, a) in zip(before[-1], after[-1], strict=True)
+                   if a is not b and a != b]
+        if changed:
+            return f"the variable {changed[0]!r} it reads from its closure or globals"
         return "" if after == before else "an optimizer's param_groups"
 
     def traced_group_changes(self) -> str:
@@ -326,6 +333,7 @@ class _State:
         self._saved_groups = [g[k] for g, k in self.group_slots]
         self._saved_attrs = [(o, dict(vars(o))) for o in self.objects]
         self._saved_gens = [g._native for g in self.gens]
+        self._saved_free = [_free_value(h, k) for _, h, k in self.free]
         for (g, k), x in zip(self.group_slots, grp, strict=True):
             g[k] = x
         self._group_in = grp
@@ -355,6 +363,7 @@ class _State:
         escaped = []
         probe = _State.__new__(_State)
         probe.tensors, probe.slots, probe.objects, probe.optims, probe.gens = [], [], [], [], []
+        probe.free = []
         probe._arg_ids = set()
         _walk(self.roots, probe, leaves_only=False)
         for t in probe.tensors:
@@ -379,6 +388,13 @@ class _State:
             g[k] = v
         for g, v in zip(self.gens, self._saved_gens, strict=True):
             g._native = v
+        if failed:  # undo the closure and global variables a failed trace set
+            for (_, h, k), v in zip(self.free, self._saved_free, strict=True):
+                if _free_value(h, k) is not v:
+                    if k is None:
+                        h.cell_contents = v
+                    else:
+                        h[k] = v
         if failed:  # undo the attributes a failed trace set (a scheduler's counters, say)
             for o, before in self._saved_attrs:
                 d = vars(o)
@@ -436,21 +452,47 @@ def _names(code) -> list:
     return out
 
 
-def _reached_by(fn) -> list:
+@functools.lru_cache(maxsize=1024)
+def _global_names(code) -> tuple:
+    """The names a code object (and the functions nested in it) reads or sets as globals."""
+    out = {i.argval for i in dis.get_instructions(code)
+           if i.opname in ("LOAD_GLOBAL", "STORE_GLOBAL", "LOAD_NAME")}
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            out.update(_global_names(c))
+    return tuple(sorted(out))
+
+
+def _reached_by(fn, free: list) -> list:
     """What a function the compiled one can call reaches: a bound method's object, and for a
-    user's function (a helper, a lambda) its closure's contents and the globals its code names."""
+    user's function (a helper, a lambda) its closure's contents and the globals its code names.
+    The Python scalars among those (a learning rate, a depth) go to `free` (_free_value):
+    the program bakes their values in, so they are part of its signature."""
     f = getattr(fn, "__func__", fn)
     out = [getattr(fn, "__self__", None)]
     code = getattr(f, "__code__", None)
     if code is None or os.path.abspath(code.co_filename).startswith(_PKG):
         return out  # arraygrad's own functions reach no user state
-    for c in getattr(f, "__closure__", None) or ():
+    for name, c in zip(code.co_freevars, getattr(f, "__closure__", None) or (), strict=True):
         try:
             out.append(c.cell_contents)
         except ValueError:  # a cell not yet assigned
-            pass
+            continue
+        if type(out[-1]) in _SCALARS:
+            free.append((name, c, None))
     glb = getattr(f, "__globals__", {})
+    free += [(n, glb, n) for n in _global_names(code) if type(glb.get(n, glb)) in _SCALARS]
     return out + [glb[n] for n in _names(code) if n in glb]
+
+
+def _free_value(holder, key):
+    """A variable's value: a closure cell's (key None) or a globals dict's entry."""
+    if key is not None:
+        return holder.get(key)
+    try:
+        return holder.cell_contents
+    except ValueError:  # a cell emptied since
+        return None
 
 
 def _walk(roots, st: _State, leaves_only: bool = True) -> None:
@@ -460,7 +502,7 @@ def _walk(roots, st: _State, leaves_only: bool = True) -> None:
         o = stack.pop()
         if isinstance(o, (types.FunctionType, types.MethodType)) and id(o) not in seen:
             seen.add(id(o))  # a helper it calls (loss_fn = lambda ...: model(x)): its state too
-            stack.extend(_reached_by(o))
+            stack.extend(_reached_by(o, st.free))
             continue
         if id(o) in seen or isinstance(o, _SKIP) or o is None:
             continue
