@@ -230,6 +230,57 @@ def test_state_reached_through_a_helper_function_is_written_back(jax):
         np.testing.assert_allclose(g, r, rtol=RTOL, atol=ATOL)
 
 
+# ---- Python variables the function reads: a learning rate decayed between calls ----------------
+def _decaying_lr(dev, compiled: bool, steps: int = 3):
+    """The tutorial's polynomial step reading `lr` from its closure, halved after every call."""
+    ag.manual_seed(0)
+    x = ag.linspace(-math.pi, math.pi, 64, device=dev)
+    y = ag.sin(x)
+    coef = [ag.randn((), device=dev, requires_grad=True) for _ in range(4)]
+    lr = 1e-4
+
+    def step():
+        a, b, c, d = coef
+        loss = (a + b * x + c * x ** 2 + d * x ** 3 - y).pow(2).sum()
+        loss.backward()
+        with ag.no_grad():
+            for t in coef:
+                t -= lr * t.grad
+                t.grad = None
+        return loss.detach()
+
+    f = ag.compile(step) if compiled else step
+    losses = []
+    for _ in range(steps):
+        losses.append(f().item())
+        lr /= 2
+    return {"losses": losses, "state": {str(i): t.detach().cpu().numpy() for i, t in
+                                        enumerate(coef)}, "fn": f}
+
+
+def test_closure_variable_changed_between_calls_is_part_of_the_signature(jax):
+    ref = _decaying_lr("cpu", compiled=False)
+    got = _decaying_lr("jax", compiled=True)
+    _assert_same_run(got, ref)
+    assert got["fn"].compiled_signatures == 3  # one program per value of lr
+
+
+def test_closure_variable_set_inside_the_function_breaks_the_graph(jax):
+    w = ag.ones(2, device="jax")
+    calls = 0
+
+    def f(x):
+        nonlocal calls
+        calls += 1
+        return x * w
+
+    g = ag.compile(f, fullgraph=True)
+    g(ag.ones(2, device="jax"))  # a first call whose trace breaks runs eagerly
+    with pytest.raises(GraphBreak, match="variable 'calls'"):
+        g(ag.ones(2, device="jax"))
+    assert calls == 1  # the eager first call's increment; the broken traces' were undone
+
+
 # ---- training steps of nn models ----------------------------------------------------------------
 def _train(build, dev, compiled: bool, steps: int):
     """A model's training run from seed 0: the first step eagerly on NumPy, then its modules,
