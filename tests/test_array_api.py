@@ -212,6 +212,17 @@ def test_reductions_take_axis_keepdims_and_correction(device):
     np.testing.assert_allclose(xpa.sum(x, axis=()).numpy(), a)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_var_and_std_over_no_axis_are_per_element(device):
+    # axis=() reduces nothing (torch reads dim=() as every axis); NumPy is the reference
+    a = np.arange(6.0).reshape(2, 3)
+    x = _t(a, device)
+    for c in (0.0, 1.0, 2.0):
+        for f in ("var", "std"):
+            got = getattr(xpa, f)(x, axis=(), correction=c, keepdims=True)
+            np.testing.assert_array_equal(got.numpy(), getattr(np, f)(a, axis=(), ddof=c))
+
+
 def test_sum_of_small_integers_uses_the_default_integer_dtype(device):
     assert xpa.sum(ag.ones(3, dtype=ag.int8, device=device)).dtype is ag.int64
     assert xpa.sum(ag.ones(3, dtype=ag.float32, device=device)).dtype is ag.float32

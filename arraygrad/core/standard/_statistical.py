@@ -8,6 +8,7 @@ and returns a copy.
 from __future__ import annotations
 
 import builtins
+import math
 
 from . import _torch as _ag
 
@@ -102,11 +103,15 @@ min = _minmax("min", "amin")  # noqa: A001
 
 def var(x: Tensor, /, *, axis=None, correction=0.0, keepdims: builtins.bool = False) -> Tensor:
     axes = _axis_tuple(axis, x.ndim)
+    if axes == ():  # no axis reduced: one sample per element (torch reads dim=() as every axis)
+        return (x - x) ** 2 / builtins.max(1 - correction, 0)
     return _ag.var(x, axes, correction=correction, keepdim=keepdims)
 
 
 def std(x: Tensor, /, *, axis=None, correction=0.0, keepdims: builtins.bool = False) -> Tensor:
     axes = _axis_tuple(axis, x.ndim)
+    if axes == ():  # zero, with the zero gradient torch's std has where std is 0
+        return _ag.abs(x - x) / math.sqrt(builtins.max(1 - correction, 0))
     return _ag.std(x, axes, correction=correction, keepdim=keepdims)
 
 
