@@ -183,6 +183,12 @@ class JaxBackend(Backend):
     def erf(self, x):
         return jax.scipy.special.erf(x)
 
+    def scan(self, body, carry, xs, reverse: bool = False):
+        """`jax.lax.scan`: body(carry, x) -> (carry, y) over xs' leading axis, ys stacked (in
+        xs' order when reverse); recurrent layers loop through it, so XLA compiles one step
+        instead of the unrolled sequence."""
+        return jax.lax.scan(body, carry, xs, reverse=reverse)
+
 
 def _dtype(name: str):
     """The JAX dtype a draw of dtype `name` gets (64-bit types narrowed when x64 is off, as

@@ -136,3 +136,17 @@ def test_host_reads_of_a_tracer_raise_a_clear_error():
 
     with pytest.raises(RuntimeError, match="traced"):
         jax.jit(f)(jnp.ones(2))
+
+
+def test_lstm_through_lax_scan_matches_numpy_both_directions():
+    res = {}
+    for dev in ("cpu", "jax"):
+        ag.manual_seed(0)
+        lstm = ag.nn.LSTM(3, 4, batch_first=True, bidirectional=True).to(dev)
+        x = ag.randn(2, 5, 3, device=dev, requires_grad=True)
+        out, (h, c) = lstm(x)
+        (out.pow(2).sum() + h.sum() + (c * 2).sum()).backward()
+        res[dev] = [out.detach().numpy(), x.grad.numpy()] + [p.grad.numpy()
+                                                             for p in lstm.parameters()]
+    for a, b in zip(res["jax"], res["cpu"], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

@@ -176,10 +176,55 @@ def _lstm_seq_math(K, xg, h, c, w_hh, scale, shift, order) -> tuple:
     return acts, cs, tcs, hs
 
 
+def _lstm_seq_scan(scan, K, xg, h, c, w_hh, scale, shift, reverse: bool) -> tuple:
+    """_lstm_seq_math through the backend's scan primitive (JAX: lax.scan, one loop body that
+    XLA compiles once instead of T unrolled steps): stacked (T, ...) arrays, and (h_T, c_T)."""
+    def body(carry, x):
+        act, c, tc, h = _lstm_math(K, x, carry[0], carry[1], None, w_hh, None, None, scale,
+                                   shift)
+        return (h, c), (act, c, tc, h)
+
+    (h, c), (acts, cs, tcs, hs) = scan(body, (h, c), xg, reverse)
+    return acts, cs, tcs, hs, h, c
+
+
+def _lstm_seq_scan_bw(scan, K, n, s, grads) -> tuple:
+    """_lstm_seq_bw's loop through the backend's scan primitive, over the stacked arrays that
+    _lstm_seq_scan saved."""
+    xg, h0, c0, w_hh, acts, cs, tcs, hs, scale, shift, k, m, cz = s
+    g_out, gh, gc = grads
+    reverse = n.ctx[0] > n.ctx[-1]  # the forward ran from the last step to the first
+    h0e, c0e = h0[None, ...], c0[None, ...]
+    if reverse:  # each step's previous state: the next row, h0/c0 for the last
+        c_prev, h_prev = (K.concat([cs[1:, ...], c0e], axis=0),
+                          K.concat([hs[1:, ...], h0e], axis=0))
+    else:
+        c_prev, h_prev = (K.concat([c0e, cs[:-1, ...]], axis=0),
+                          K.concat([h0e, hs[:-1, ...]], axis=0))
+    gh = K.zeros_like(h0) if gh is None else gh
+    gc = K.zeros_like(c0) if gc is None else gc
+    g_out = K.zeros_like(hs) if g_out is None else g_out
+
+    def body(carry, x):
+        gt, act, tc, cp = x
+        dg, gc = _lstm_dpre(K, act, tc, cp, carry[0] + gt, carry[1], k, m, cz)
+        return (K.matmul(dg, w_hh), gc), dg
+
+    (gh, gc), gxg = scan(body, (gh, gc), (g_out, acts, tcs, c_prev), not reverse)
+    gw = None
+    if n.needs[3]:
+        rows = gxg.shape[0] * h0.shape[0]
+        gw = K.matmul(K.reshape(gxg, (rows, -1)).T, K.reshape(h_prev, (rows, -1)))
+    return gxg, gh if n.needs[1] else None, gc if n.needs[2] else None, gw
+
+
 def _lstm_seq_bw(K, n, s, grads):
     xg, h0, c0, w_hh, acts, cs, tcs, hs, scale, shift, k, m, cz = s
     order = n.ctx
     g_out, gh, gc = grads
+    scan = getattr(getattr(K, "backend", None), "scan", None)  # None under create_graph
+    if scan is not None:
+        return _lstm_seq_scan_bw(scan, K, n, s, grads)
     if isinstance(next(g for g in grads if g is not None), Tensor):  # create_graph: recompute
         acts, cs, tcs, hs = _lstm_seq_math(K, xg, h0, c0, w_hh, scale, shift, order)
     else:
@@ -215,12 +260,16 @@ def _lstm_sequence(xg: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, reverse: bo
     vec = _lstm_vectors(dev, xg._data.dtype, c0.shape[-1])
     steps = xg.shape[0]
     order = tuple(range(steps - 1, -1, -1)) if reverse else tuple(range(steps))
-    acts, cs, tcs, hs = _lstm_seq_math(xp, xg._data, h0._data, c0._data, w_hh._data, vec[0],
-                                       vec[1], order)
-    out = xp.stack(hs, axis=0)
-    last = order[-1]
+    scan = getattr(dev.backend, "scan", None)
+    if scan is not None:  # the backend's loop primitive; its backward scans too
+        acts, cs, tcs, out, h_last, c_last = _lstm_seq_scan(
+            scan, xp, xg._data, h0._data, c0._data, w_hh._data, vec[0], vec[1], reverse)
+    else:
+        acts, cs, tcs, hs = _lstm_seq_math(xp, xg._data, h0._data, c0._data, w_hh._data,
+                                           vec[0], vec[1], order)
+        out, h_last, c_last = xp.stack(hs, axis=0), hs[order[-1]], cs[order[-1]]
     saved = (xg, h0, c0, w_hh, acts, cs, tcs, out) + vec
-    return record_multi(dev, (out, hs[last], cs[last]), "LstmBackward0", _lstm_seq_bw,
+    return record_multi(dev, (out, h_last, c_last), "LstmBackward0", _lstm_seq_bw,
                         (xg, h0, c0, w_hh), saved, order)
 
 
