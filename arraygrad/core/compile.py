@@ -83,10 +83,11 @@ class _CompiledModule:
 class _Entry:
     """One compiled signature: the jitted program and what its outputs write back into."""
 
-    __slots__ = ("program", "escaped", "escaped_slots", "out_tree")
+    __slots__ = ("program", "escaped", "escaped_slots", "out_tree", "mutated")
 
     def __init__(self, program):
         self.program, self.escaped, self.escaped_slots, self.out_tree = program, None, None, None
+        self.mutated = None  # the arguments (positions, keywords) it updates in place
 
 
 class _CompiledFunction:
@@ -141,7 +142,7 @@ class _CompiledFunction:
         self._ran = True
         if entry.escaped is None:  # filled in by the trace (this call traced)
             entry.escaped, entry.out_tree = state.trace_escaped, state.trace_out_tree
-            entry.escaped_slots = state.trace_escaped_slots
+            entry.escaped_slots, entry.mutated = state.trace_escaped_slots, state.trace_mutated
             self.compiled_signatures += 1
         return state.write_back(outs, entry)
 
@@ -348,6 +349,7 @@ class _State:
             d[k] = sl[i]
         self.traced_args = [_as_arg(a, x) for a, x in zip(self._args, targs, strict=True)]
         self.traced_kwargs = {k: _as_arg(v, tkw.get(k)) for k, v in self._kwargs.items()}
+        self._arg_in = {**dict(enumerate(targs)), **tkw}
 
     def outputs(self, result):
         be = self.backend()
@@ -377,7 +379,12 @@ class _State:
                                     if (id(d), k) not in known and be.is_traced(v)]
         esl = [d[k] for d, k in self.trace_escaped_slots]
         leaves, self.trace_out_tree = _flatten(result)
-        return [xs, gs, sl, [t._data for t in escaped], esl, leaves, [g._native for g in self.gens]]
+        # arguments updated in place (x.sub_(mean)): their new values are written back too
+        args = {**dict(enumerate(self.traced_args)), **self.traced_kwargs}
+        self.trace_mutated = [k for k, a in args.items()
+                              if isinstance(a, Tensor) and a._data is not self._arg_in[k]]
+        return [xs, gs, sl, [t._data for t in escaped], esl, leaves, [g._native for g in self.gens],
+                [args[k]._data for k in self.trace_mutated]]
 
     def restore(self, failed: bool = False) -> None:
         for t, (x, g) in zip(self.tensors, self._saved, strict=True):
@@ -414,7 +421,11 @@ class _State:
 
     # ---- after the call ----------------------------------------------------------------------
     def write_back(self, outs, entry):
-        xs, gs, sl, esc, esl, leaves, rng = outs
+        xs, gs, sl, esc, esl, leaves, rng, muts = outs
+        with _gm.no_grad():  # through copy_, so a view's base sees the update as in eager
+            for k, x in zip(entry.mutated, muts, strict=True):
+                a = self._args[k] if isinstance(k, int) else self._kwargs[k]
+                a.copy_(_wrap(x, a._dev))
         for g, n in zip(self.gens, rng, strict=True):
             g._native = n
         for t, x, g in zip(self.tensors, xs, gs, strict=True):
@@ -594,4 +605,3 @@ def _unflatten(tree, leaves, dev):
     if tag is dict:
         return {k: _unflatten(x, leaves, dev) for k, x in v.items()}
     return tag(_unflatten(x, leaves, dev) for x in v)
-
