@@ -281,6 +281,31 @@ def test_closure_variable_set_inside_the_function_breaks_the_graph(jax):
     assert calls == 1  # the eager first call's increment; the broken traces' were undone
 
 
+def _normalise_in_place(dev, compiled: bool) -> list:
+    """A step that standardises its input batch in place (x.sub_(mean).div_(std)) then uses it."""
+    w = ag.full((3,), 2.0, device=dev)
+
+    def f(x, *, y):
+        x.sub_(x.mean(0)).div_(x.std(0))
+        y.mul_(w)
+        return (x * w).sum(0)
+
+    g = ag.compile(f) if compiled else f
+    out = []
+    for _ in range(2):
+        ag.manual_seed(0)
+        x, y = ag.randn(5, 3, device=dev), ag.ones(3, device=dev)
+        out += [g(x, y=y).numpy(), x.numpy(), y.numpy()]
+    assert not compiled or g.compiled_signatures == 1
+    return out
+
+
+def test_in_place_update_of_an_argument_is_written_back(jax):
+    for got, want in zip(_normalise_in_place("jax", True), _normalise_in_place("cpu", False),
+                         strict=True):
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
 # ---- training steps of nn models ----------------------------------------------------------------
 def _train(build, dev, compiled: bool, steps: int):
     """A model's training run from seed 0: the first step eagerly on NumPy, then its modules,
