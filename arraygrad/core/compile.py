@@ -35,6 +35,9 @@ _SCALARS = (bool, int, float, str, type(None))
 _SKIP = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType,
          types.MethodType, types.CodeType, str, bytes, int, float, bool, complex, type(None))
 _TRACED_GROUP_KEYS = ("lr",)  # param_group numbers that are program inputs, not signature
+# attributes set as a record for Python code outside (an optimizer's "step() was called"),
+# which no program reads: neither signature nor a graph break when a trace sets them
+_UNREAD_FLAGS = ("_opt_called",)
 
 
 class GraphBreak(RuntimeError):
@@ -83,11 +86,12 @@ class _CompiledModule:
 class _Entry:
     """One compiled signature: the jitted program and what its outputs write back into."""
 
-    __slots__ = ("program", "escaped", "escaped_slots", "out_tree", "mutated")
+    __slots__ = ("program", "escaped", "escaped_slots", "out_tree", "mutated", "same")
 
     def __init__(self, program):
         self.program, self.escaped, self.escaped_slots, self.out_tree = program, None, None, None
         self.mutated = None  # the arguments (positions, keywords) it updates in place
+        self.same = None  # per state tensor: (value unchanged, .grad unchanged) by the program
 
 
 class _CompiledFunction:
@@ -107,8 +111,9 @@ class _CompiledFunction:
         be = state.backend()
         if be is None:  # nothing here can compile
             return self._fn(*args, **kwargs)
-        if not self._ran and any(not o.state for o in state.optims):
-            # an optimizer's first step creates its state (and flags) lazily: run it eagerly
+        if not self._ran and any(not o.state and _fills_state(o) for o in state.optims):
+            # an optimizer's first step fills per-parameter state (moments, step counters) that
+            # the steady program takes as inputs: running it eagerly saves compiling twice
             self._ran = True
             return self._fn(*args, **kwargs)
         try:
@@ -143,6 +148,7 @@ class _CompiledFunction:
         if entry.escaped is None:  # filled in by the trace (this call traced)
             entry.escaped, entry.out_tree = state.trace_escaped, state.trace_out_tree
             entry.escaped_slots, entry.mutated = state.trace_escaped_slots, state.trace_mutated
+            entry.same = state.trace_same
             self.compiled_signatures += 1
         return state.write_back(outs, entry)
 
@@ -275,7 +281,8 @@ class _State:
                 out.append(())
                 continue
             out.append(tuple((k, v) for k, v in vars(o).items()
-                             if type(v) in _SCALARS and not k.startswith("__")))
+                             if type(v) in _SCALARS and not k.startswith("__")
+                             and k not in _UNREAD_FLAGS))
         for opt in self.optims:
             for g in opt.param_groups:
                 out.append(tuple((k, _sig(v)) for k, v in g.items()
@@ -329,6 +336,7 @@ class _State:
 
     def install(self, inputs) -> None:
         xs, gs, sl, targs, tkw, grp, rng = inputs
+        self._in_x, self._in_g = xs, gs
         self._saved = [(t._data, t.grad) for t in self.tensors]
         self._saved_slots = [d[k] for d, k in self.slots]
         self._saved_groups = [g[k] for g, k in self.group_slots]
@@ -357,8 +365,14 @@ class _State:
             raise GraphBreak("its result carries autograd history (backward() would follow it "
                              "out of the compiled program): compile the whole training step "
                              "(forward, backward and optimizer step), or call it under no_grad")
-        xs = [t._data for t in self.tensors]
-        gs = [None if t.grad is None else t.grad._data for t in self.tensors]
+        # state the function left as it was is no output (no copy, nothing to write back)
+        self.trace_same = [(t._data is x, g is not None and t.grad is not None
+                            and t.grad._data is g)
+                           for t, x, g in zip(self.tensors, self._in_x, self._in_g, strict=True)]
+        xs = [None if sx else t._data for t, (sx, _) in zip(self.tensors, self.trace_same,
+                                                             strict=True)]
+        gs = [None if sg or t.grad is None else t.grad._data
+              for t, (_, sg) in zip(self.tensors, self.trace_same, strict=True)]
         sl = be.xp.stack([be.xp.asarray(d[k], dtype=be.xp.float32) for d, k in self.slots]) \
             if self.slots else None
         seen = {id(t) for t in self.tensors}
@@ -428,8 +442,11 @@ class _State:
                 a.copy_(_wrap(x, a._dev))
         for g, n in zip(self.gens, rng, strict=True):
             g._native = n
-        for t, x, g in zip(self.tensors, xs, gs, strict=True):
-            t._data = x
+        for t, x, g, (sx, sg) in zip(self.tensors, xs, gs, entry.same, strict=True):
+            if not sx:
+                t._data = x
+            if sg:
+                continue
             if g is None:
                 t.grad = None
             elif t.grad is not None and t.grad._data.shape == g.shape:
@@ -444,6 +461,14 @@ class _State:
         for (d, k), v in zip(entry.escaped_slots, esl, strict=True):
             d[k] = v.item()
         return _unflatten(entry.out_tree, leaves, self.tensors[0]._dev)
+
+
+def _fills_state(opt) -> bool:
+    """Whether an optimizer's first step fills per-parameter state: Adam's moments and step
+    counter (its class defines `_init_state`), SGD's momentum buffers; plain SGD's does not
+    (by attributes: core does not import optim)."""
+    return (any("_init_state" in vars(c) for c in type(opt).__mro__[:-2])
+            or any(g.get("momentum") for g in opt.param_groups))
 
 
 def _is_scheduler(o) -> bool:
@@ -605,3 +630,4 @@ def _unflatten(tree, leaves, dev):
     if tag is dict:
         return {k: _unflatten(x, leaves, dev) for k, x in v.items()}
     return tag(_unflatten(x, leaves, dev) for x in v)
+

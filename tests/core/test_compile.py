@@ -320,3 +320,28 @@ def test_scheduler_stepped_inside_runs_eagerly_and_says_why(jax):
         got = _scheduled("jax", compiled=True, sched_inside=True, epochs=4)
     np.testing.assert_allclose(got[0], ref[0], rtol=1e-5)
     assert got[1] == ref[1]
+
+
+# ---- what a call costs -------------------------------------------------------------------------
+def test_plain_sgd_step_is_traced_from_the_first_call_and_leaves_unchanged_state_alone(jax):
+    ag.manual_seed(0)
+    lin = ag.nn.Linear(3, 2).to("jax")
+    opt = ag.optim.SGD(lin.parameters(), lr=0.1)
+    x, y = ag.randn(4, 3, device="jax"), ag.randn(4, 2, device="jax")
+    x_data = x._data
+
+    def step():
+        opt.zero_grad()
+        loss = (lin(x) - y).pow(2).mean()
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    f = ag.compile(step)
+    f()
+    assert f.compiled_signatures == 1  # SGD fills no state: no eager first call
+    assert opt._opt_called  # step()'s flag is set, and is no part of the signature
+    losses = [f().item() for _ in range(3)]
+    assert f.compiled_signatures == 2  # the .grad the first call created is an input from now on
+    assert x._data is x_data  # a tensor the step only reads is no program output
+    assert losses[0] > losses[1] > losses[2]
