@@ -14,6 +14,7 @@ from .grad_mode import STATE
 from .graph import _FREED_MSG, OUT, Node, record
 from .sparse import SparseTensor, _accumulate_sparse
 from .tensor import Tensor, _wrap
+from .views import NO_GRAD_MODE as _NO_GRAD_VIEW
 
 __all__ = ["backward", "grad"]
 
@@ -105,6 +106,9 @@ def _call_hooks(hooks, g, dev, create):
 def _accumulate(t: Tensor, g, create: bool, stolen: set, hooks: bool = True) -> None:
     """Adds g into leaf t's .grad (AccumulateGrad); the first gradient is stored without a copy
     only when no one else holds it, so two leaves never share a .grad."""
+    v = t._view
+    if v is not None and v.meta == _NO_GRAD_VIEW:
+        return  # a no_grad view of a tensor that requires grad: PyTorch gives it no accumulator
     if hooks and t._hooks:
         g = _call_hooks(t._hooks, g, t._dev, create)
     dev = t._dev

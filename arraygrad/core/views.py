@@ -171,6 +171,8 @@ def make_view(out: Tensor, x: Tensor, step: Step, strides, offset, diff: bool = 
     info.aliased = x._dev.backend.aliases(out._data, info.base._data)
     if info.meta == DEFAULT and not STATE.enabled:
         info.meta = NO_GRAD_MODE
+        if diff and x._rg:  # PyTorch: a no_grad view of a tensor that requires grad does too
+            out._rg = True
     info.strides, info.offset, info.diff, info.version = strides, offset, diff, vc[0]
     info.src = info.base._data
     out._view = info

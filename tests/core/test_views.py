@@ -185,6 +185,22 @@ def test_view_made_in_no_grad_raises():
         u.mul_(w[:2])
 
 
+@pytest.mark.parity
+def test_view_made_in_no_grad_of_a_tensor_that_requires_grad_does_too(torch):
+    # PyTorch: such a view is a leaf that requires grad; its backward stops there
+    results = []
+    for lib in (ag, torch):
+        w = lib.ones(3, requires_grad=True)
+        with lib.no_grad():
+            v, d = w[0:2], w.detach()[0:2]
+        (v * 3).sum().backward()
+        results.append((v.requires_grad, v.is_leaf, v.grad_fn is None, d.requires_grad,
+                        w.grad is None, v.grad is None))
+        with pytest.raises(RuntimeError, match="^A view was created in no_grad mode"):
+            v.mul_(2)
+    assert results[0] == results[1]
+
+
 @pytest.mark.parametrize("make, name, i", [
     (lambda y: y.unbind(0), "Unbind", 1), (lambda y: y.split(1), "Split", 1),
     (lambda y: y.chunk(3), "Split", 1), (lambda y: y.split([1, 2]), "SplitWithSizes", 1)])

@@ -34,7 +34,9 @@ def _alias(t: Tensor) -> Tensor:
 
 
 def _check_leaf(t: Tensor, op: str) -> None:
-    if STATE.enabled and t._rg and t.grad_fn is None:
+    v = t._view
+    if STATE.enabled and t._rg and t.grad_fn is None and (v is None or v.meta != V.NO_GRAD_MODE):
+        # (a no_grad view that requires grad gets the view's own error, from views.check)
         raise RuntimeError(f"{op}(): a leaf Variable that requires grad is being used in an "
                            "in-place operation (wrap it in arraygrad.no_grad(), or use the "
                            "out-of-place op).")
