@@ -165,7 +165,9 @@ class _CompiledFunction:
 def _traced(owner: _CompiledFunction, state: _State, inputs):
     """The pure function jax.jit traces: installs the traced arrays in the state, runs the user's
     function, and returns the state's new arrays and the result's."""
-    rng, py_rng = _rng_state(), random.getstate()
+    # Python's random: the module's stream and the random.Random instances the function reaches
+    py_rngs = [random] + [o for o in state.objects if isinstance(o, random.Random)]
+    rng, py_rng = _rng_state(), [r.getstate() for r in py_rngs]
     before = state.python_state()
     state.install(inputs)
     ok = False
@@ -177,7 +179,7 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
         if _rng_state() != rng:
             raise GraphBreak("it draws random numbers from the host generator (dropout, randn, "
                              "...), which a compiled program would replay unchanged")
-        if random.getstate() != py_rng:
+        if [r.getstate() for r in py_rngs] != py_rng:
             raise GraphBreak("it draws from Python's random module (random.randint, ...), whose "
                              "value the compiled program would keep from its first trace: draw "
                              "outside and pass the value as an argument (one program per value)")
@@ -192,7 +194,8 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
         state.restore(failed=not ok)
         if not ok:  # the eager rerun of a broken trace draws what an eager call would have
             default_generator._host.set_state(rng)
-            random.setstate(py_rng)
+            for r, s in zip(py_rngs, py_rng, strict=True):
+                r.setstate(s)
 
 
 def _rng_state() -> bytes:
@@ -630,4 +633,3 @@ def _unflatten(tree, leaves, dev):
     if tag is dict:
         return {k: _unflatten(x, leaves, dev) for k, x in v.items()}
     return tag(_unflatten(x, leaves, dev) for x in v)
-
