@@ -130,6 +130,26 @@ def test_host_random_draw_in_a_broken_trace_is_rolled_back(jax):
     np.testing.assert_allclose(_noisy("jax", True), _noisy("cpu", False), rtol=1e-6)
 
 
+def _scaled_by_own_random(dev, compiled: bool) -> list:
+    """A function drawing from its own random.Random instance (held in its closure)."""
+    w, rng = ag.ones(2, device=dev), random.Random(0)
+
+    def f(x):
+        return x * w * rng.random()
+
+    g = ag.compile(f) if compiled else f
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        out = [g(ag.ones(2, device=dev)).tolist() for _ in range(3)]
+    assert not compiled or any("Python's random" in str(r.message) for r in rec)
+    return out
+
+
+def test_draws_from_a_random_instance_run_eagerly_and_match(jax):
+    np.testing.assert_allclose(_scaled_by_own_random("jax", True),
+                               _scaled_by_own_random("cpu", False), rtol=1e-6)
+
+
 def _depth_net(dev, compiled: bool, steps: int = 8):
     """DynamicNet with its depth drawn outside the step and passed in: one program per depth."""
     DynamicNet = _example("dynamic_net").DynamicNet
