@@ -1,7 +1,9 @@
 """ag.compile on whole models (issue 11's correctness requirement): a CNN, an LSTM and a GRU, and
-the tutorial's programs (the custom-Function polynomial, the random-depth DynamicNet), compiled
-on the `jax` backend, give the losses, parameters and buffers of eager NumPy runs from the same
-seed, step by step.
+the tutorial's programs (the custom-Function polynomial, the nn/optim/Module polynomials, the
+random-depth DynamicNet), compiled on the `jax` backend, give the losses, parameters and buffers
+of eager NumPy runs from the same seed, step by step. Also what such scripts do around a step:
+state reached through helper functions, Python variables read from the closure, in-place updates
+of arguments, Python random draws (which run eagerly, with NumPy's results).
 
 Tolerance: float32 programs compared with float32 eager NumPy. XLA fuses and reorders the same
 arithmetic (convolutions, reductions), so values differ by rounding: measured at most ~3e-7 on
