@@ -195,8 +195,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     if not training:
         return leaky_relu(x, (lower + upper) / 2, inplace)
     dev = x._dev
-    host = default_generator._uniform(tuple(x.shape), x.dtype.name, float(lower), float(upper))
-    r = dev.backend.from_numpy(host, dev.native)
+    r = default_generator._draw(dev, "uniform", tuple(x.shape), x.dtype.name, float(lower),
+                                float(upper))
 
     def run(t: Tensor) -> Tensor:
         noise = dev.xp.where(t._data > 0, dev.xp.ones_like(r), r)
