@@ -3,8 +3,9 @@ det, slogdet and cholesky, with torch.linalg's backward formulas (for real and c
 
 - inv: X = A^-1, dA = -X^H g X^H.
 - solve: X = A^-1 B, dB = solve(A^H, g), dA = -dB X^H (batch dimensions broadcast and summed).
-- det: dA = g conj(det A) A^-H (A nonsingular: a singular A gives inf/nan, where PyTorch falls back
-  to an SVD-based formula).
+- det: dA = g conj(det A) A^-H, which is 0 where det A is 0 (PyTorch's first derivative there);
+  under create_graph dA = g conj(cofactors of A) through the SVD, right at a singular A too and
+  differentiable (PyTorch's formula when it records a graph).
 - slogdet: d logabsdet = A^-H (real inputs; the sign has no gradient).
 - cholesky: dA = L^-H Phi(L^H g) L^-1 with Phi the lower triangle made Hermitian (half diagonal).
 - eigh: dA = V (diag(gw) + skew(V^H gV) / (w_j - w_i)) V^H (distinct eigenvalues: a repeated
@@ -107,9 +108,34 @@ def _solve(a: Tensor, b: Tensor) -> Tensor:
 def _det_bw(K, n, s, g):
     a, d = s
     cplx = n.ctx
-    inv_h = _h(K, _inv(a) if isinstance(a, Tensor) else _call(n.dev, "inv", a), cplx)
+    if isinstance(a, Tensor):  # create_graph: the cofactors, exact at a singular A too
+        return (K.expand_dims(K.expand_dims(g, axis=-1), axis=-1) * _cofactors_conj(a, cplx),)
+    # g conj(det) A^-H; where det is 0 that is 0 (PyTorch's first derivative there), so a
+    # singular A is swapped for I before inverting: no error, no host read
+    singular = K.expand_dims(K.expand_dims(d == 0, axis=-1), axis=-1)
+    eye = K.eye(a.shape[-1], dtype=a.dtype, device=n.dev.native)
+    inv_h = _h(K, _call(n.dev, "inv", K.where(singular, eye, a)), cplx)
     gd = g * (K.conj(d) if cplx else d)
     return (K.expand_dims(K.expand_dims(gd, axis=-1), axis=-1) * inv_h,)
+
+
+def _cofactors_conj(a: Tensor, cplx: bool) -> Tensor:
+    """conj(cofactor matrix of A) = conj(det U det V^H) U diag(prod_{j != i} s_j) V^H from the
+    SVD A = U S V^H: differentiable, and right where A is singular (PyTorch's formula for det's
+    gradient when it records a graph)."""
+    u, sv, vh = _svd(a)
+    alpha = _det(u) * _det(vh)
+    if cplx:
+        alpha = alpha.conj()
+    eye = _eye_like(sv, sv.shape[-1])
+    others = (sv.unsqueeze(-2) * (1 - eye) + eye).prod(-1)  # prod_{j != i} s_j
+    cof = (u * others.unsqueeze(-2).to(u.dtype)) @ vh
+    return alpha.unsqueeze(-1).unsqueeze(-1) * cof
+
+
+def _eye_like(t: Tensor, m: int) -> Tensor:
+    dev = t._dev
+    return _wrap(dev.xp.eye(m, dtype=t._data.dtype, device=dev.native), dev)
 
 
 def _det(a: Tensor) -> Tensor:

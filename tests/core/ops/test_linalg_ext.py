@@ -188,6 +188,29 @@ def test_pinv_and_rank_of_empty_matrices_and_batched_tolerances_match_torch(eage
                                        atol=torch.tensor(atol))
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-9, atol=1e-12)
 
+
+_SINGULAR = [[[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]],
+             [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("a", _SINGULAR, ids=range(len(_SINGULAR)))
+def test_det_gradient_at_a_singular_matrix_matches_torch(eager_device, torch, a):
+    # PyTorch: 0 for the first derivative (g conj(det) A^-H with det 0), the cofactors through the
+    # SVD under create_graph; second derivatives where the SVD's backward is defined
+    a, device = np.array(a), eager_device
+    x, t = ag.tensor(a, device=device, requires_grad=True), torch.tensor(a, requires_grad=True)
+    L.det(x).backward()
+    torch.linalg.det(t).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+    x, t = ag.tensor(a, device=device, requires_grad=True), torch.tensor(a, requires_grad=True)
+    (gx,) = ag.autograd.grad(L.det(x), x, create_graph=True)
+    (gt,) = torch.autograd.grad(torch.linalg.det(t), t, create_graph=True)
+    np.testing.assert_allclose(gx.detach().numpy(), gt.detach().numpy(), rtol=1e-12, atol=1e-13)
+    (gx ** 2).sum().backward()
+    (gt ** 2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-10)
+
 def test_svd_finite_differences_first_and_second_order():
     x = ag.tensor(np.random.default_rng(3).standard_normal((4, 3)), requires_grad=True)
     f = lambda a: (lambda r: (r[1], r[0].abs() ** 2, r[2].abs() ** 2))(  # noqa: E731
