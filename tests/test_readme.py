@@ -9,7 +9,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_the_python_examples_run_in_order():
+def test_the_python_examples_run_in_order(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write files (a saved trace)
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)
     assert blocks
     names: dict = {}  # later blocks continue the first one, as a reader runs them
