@@ -566,6 +566,9 @@ def _walk(roots, st: _State, leaves_only: bool = True) -> None:
         if d is None:
             continue
         st.objects.append(o)
+        fwd = getattr(type(o), "forward", None)
+        if isinstance(fwd, types.FunctionType):  # a user's module: what its forward's code reads
+            stack.append(fwd)
         if isinstance(d.get("param_groups"), list) and isinstance(d.get("state"), dict):
             st.optims.append(o)
             for s in d["state"].values():
