@@ -303,6 +303,36 @@ def test_closure_variable_set_inside_the_function_breaks_the_graph(jax):
     assert calls == 1  # the eager first call's increment; the broken traces' were undone
 
 
+def _shifted_module(dev, compiled: bool) -> list:
+    """A compiled Sequential around a custom module whose forward reads `shift` from a closure."""
+    shift = 0.0
+
+    class Shifted(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, x):
+            """The layer's output plus the enclosing function's `shift`."""
+            return self.lin(x) + shift
+
+    ag.manual_seed(0)
+    model = nn.Sequential(Shifted()).to(dev)
+    x = ag.ones(1, 2, device=dev)
+    run = ag.compile(model) if compiled else model
+    out = []
+    with ag.no_grad():
+        for shift in (0.0, 1.0, 1.0, 2.0):  # noqa: B007 (forward reads it)
+            out.append(run(x).numpy())
+    assert not compiled or run._compiled.compiled_signatures == 3
+    return out
+
+
+def test_module_forward_reading_a_closure_variable_recompiles_when_it_changes(jax):
+    np.testing.assert_allclose(_shifted_module("jax", True), _shifted_module("cpu", False),
+                               rtol=RTOL, atol=ATOL)
+
+
 def _normalise_in_place(dev, compiled: bool) -> list:
     """A step that standardises its input batch in place (x.sub_(mean).div_(std)) then uses it."""
     w = ag.full((3,), 2.0, device=dev)
