@@ -3,6 +3,8 @@ own fast scatter-add, and 0-d arrays in place of the scalars NumPy's reductions 
 
 from __future__ import annotations
 
+import math
+
 import array_api_compat.numpy as xp
 import numpy as np
 
@@ -86,6 +88,76 @@ class NumpyBackend(Backend):
             out[(slice(None), slice(None)) + sl] += cols[(slice(None),) + off]
         return out
 
+    def max_pool(self, x, ks, st, dl, outs):
+        """Max and first argmax (np.argmax's: the first NaN, else the first maximum) of every
+        window of x (N, C, *spatial, padded already): (values, flat kernel offsets), each
+        (N, C, *outs) in x's memory order of N and C. The windows are copied once with the
+        kernel offsets outermost, so each offset is one contiguous slab and every step below
+        runs branch-free over long rows (np.argmax over a strided window axis loops per window:
+        3-4x slower)."""
+        n = len(ks)
+        kp = math.prod(ks)
+        order = _batch_order(x)
+        w = self.conv_unfold(x, ks, st, dl, outs)  # (N, *ks, C, *outs), a view
+        perm = tuple(range(1, n + 1)) + tuple((0, n + 1)[i] for i in order) + tuple(
+            range(n + 2, 2 * n + 2))
+        slabs = np.ascontiguousarray(w.transpose(perm))
+        shape = slabs.shape[n:]  # (B0, B1, *outs)
+        slabs = slabs.reshape(kp, -1)
+        val = slabs.max(axis=0)
+        idx = np.zeros(val.shape, dtype=np.int8 if kp < 128 else np.int64)
+        if kp > 1:
+            hit = np.empty(val.shape, dtype=bool)
+            nan = np.empty(val.shape, dtype=bool) if slabs.dtype.kind in "fc" else None
+            # idx = the number of leading offsets that miss: sum over k of "all of 0..k miss"
+            before = np.ones(val.shape, dtype=bool)
+            for k in range(kp - 1):
+                np.equal(slabs[k], val, out=hit)
+                if nan is not None:  # a NaN maximum is met by the first NaN
+                    np.not_equal(slabs[k], slabs[k], out=nan)
+                    hit |= nan
+                np.greater(before, hit, out=before)  # before and not hit
+                np.add(idx, before, out=idx, casting="unsafe")
+        idx = idx.astype(np.int64, copy=False)  # argmax's dtype: return_indices computes with it
+        inv = order + tuple(range(2, n + 2))  # swapping two axes is its own inverse
+        return val.reshape(shape).transpose(inv), idx.reshape(shape).transpose(inv)
+
+    def max_pool_backward(self, idx, g, ks, st, dl, sizes):
+        """The adjoint of max_pool: g (N, C, *outs) sent to each window's offset idx and summed
+        into (N, C, *sizes) (padded sizes), laid out in idx's memory order of N and C."""
+        n = len(ks)
+        order = _batch_order(idx)
+        idx_t, g_t = idx.transpose(order + tuple(range(2, n + 2))), g.transpose(
+            order + tuple(range(2, n + 2)))
+        B0, B1 = idx_t.shape[0], idx_t.shape[1]
+        outs = idx_t.shape[2:]
+        out = np.zeros((B0, B1) + tuple(sizes), dtype=g.dtype)
+        view = self.conv_unfold(out, ks, st, dl, outs, writeable=True)  # (B0, *ks, B1, *outs)
+        tiles = all(k == s and d == 1 for k, s, d in zip(ks, st, dl, strict=True))
+        hit = np.empty(idx_t.shape, dtype=bool)
+        part = np.empty(idx_t.shape, dtype=g.dtype)
+        for k, off in enumerate(np.ndindex(*ks)):
+            np.equal(idx_t, k, out=hit)
+            dst = view[(slice(None),) + off]
+            if tiles:  # disjoint windows: every element is written once
+                np.multiply(g_t, hit, out=dst)
+            else:
+                np.multiply(g_t, hit, out=part)
+                dst += part
+        return out.transpose(order + tuple(range(2, n + 2)))
+
+    def threshold_backward(self, g, out):
+        """relu's backward, PyTorch's threshold_backward: where(out <= 0, 0, g) bit for bit (+0
+        where out <= 0; g, inf and NaN included, elsewhere), by masking g's bits: np.where
+        branches per element and takes ~4x as long on a relu's half-zero mask."""
+        if (g.dtype != out.dtype or g.dtype.kind != "f" or g.shape != out.shape
+                or type(g) is not np.ndarray or g.ndim == 0):
+            return np.where(out <= 0, np.zeros_like(g), g)
+        bits = np.dtype(f"i{g.dtype.itemsize}")
+        keep = np.less_equal(out, 0).astype(bits)
+        keep -= 1  # 0 where out <= 0, all ones elsewhere
+        return np.bitwise_and(g.view(bits), keep, out=keep).view(g.dtype)
+
     def default_native_device(self):
         return "cpu"
 
@@ -141,6 +213,12 @@ class NumpyBackend(Backend):
         if x.size <= 64:
             return np.asarray(np.vectorize(math.erf, otypes=[x.dtype])(x)) if x.size else x
         return super().erf(x)
+
+
+def _batch_order(a) -> tuple:
+    """(0, 1) when a's batch axis 0 is outside axis 1 in memory, else (1, 0): convolutions leave
+    (C, N)-ordered outputs, and kernels that follow that order keep their rows contiguous."""
+    return (1, 0) if a.strides[1] > a.strides[0] else (0, 1)
 
 
 def load() -> NumpyBackend:

@@ -92,6 +92,24 @@ def test_generic_kernels_match_numpy_fast_kernels(monkeypatch, case):
             np.testing.assert_allclose(a, b, **TOL)
 
 
+def test_max_pool_after_conv_fast_kernels_match_generic(monkeypatch):
+    """A convolution's output ((N, C) over (C, N) memory, NaN and ties in it) pooled and
+    relu'd by NumPy's kernels gives the generic kernels' values and gradients."""
+    def run():
+        x = ag.tensor(np.round(random_array(3, 2, 9, 8) * 2), requires_grad=True)
+        w = ag.tensor(np.round(random_array(4, 2, 2, 2, seed=1)), requires_grad=True)
+        y = F.conv2d(x, w)
+        y = ag.where(y > 6, ag.tensor(float("nan")), y)
+        out = F.relu(F.max_pool2d(y, 2))
+        out.backward(ag.tensor(random_array(*out.shape, seed=2)))
+        return to_numpy(out), to_numpy(x.grad), to_numpy(w.grad)
+    fast = run()
+    assert np.isnan(fast[0]).any()
+    monkeypatch.setattr(_conv, "_FAST_KERNELS", False)
+    for a, b in zip(fast, run(), strict=True):
+        np.testing.assert_allclose(a, b, **TOL)
+
+
 def test_max_pool_gradient_goes_to_the_first_maximum_only(device):
     x = ag.ones(1, 1, 2, 4, device=device, requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()

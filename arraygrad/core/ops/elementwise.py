@@ -638,6 +638,14 @@ def _relu(K, x):
     return K.maximum(x, K.zeros_like(x))
 
 
+def _relu_bw(K, n, s, g):
+    # PyTorch's threshold_backward: g unless out <= 0; a backend kernel may do it branch-free
+    fast = getattr(K.backend, "threshold_backward", None)
+    if fast is not None:
+        return (fast(g, s[0]),)
+    return (K.where(s[0] <= 0, K.zeros_like(g), g),)
+
+
 neg = negative = _unary("neg", "NegBackward0", lambda K, x: -x, lambda K, n, s, g: (-g,), None,
                         False)
 positive = _unary("positive", "PositiveBackward0", lambda K, x: x, lambda K, n, s, g: (g,), None,
@@ -713,8 +721,7 @@ atanh = _unary("atanh", "AtanhBackward0", lambda K, x: K.atanh(x),
                lambda K, n, s, g: (g / (1 - s[0] * s[0]),), "in")
 sigmoid = _unary("sigmoid", "SigmoidBackward0", _sigmoid,
                  lambda K, n, s, g: (g * s[0] * (1 - s[0]),), "out")
-relu = _unary("relu", "ReluBackward0", _relu,  # PyTorch's threshold_backward: g unless out <= 0
-              lambda K, n, s, g: (K.where(s[0] <= 0, K.zeros_like(g), g),), "out", False, None)
+relu = _unary("relu", "ReluBackward0", _relu, _relu_bw, "out", False, None)
 sign = sgn = _unary("sign", "SignBackward0", _sign, None, "in", False, _sgn_bw)
 floor = _unary("floor", "FloorBackward0", lambda K, x: K.floor(x), None, None, False)
 ceil = _unary("ceil", "CeilBackward0", lambda K, x: K.ceil(x), None, None, False)

@@ -5,7 +5,9 @@ Windows come from the convolution's im2col (`_conv._unfold`, layout (N, *kernel,
 a reduction over the kernel axis leaves (N, C, *out) with no further copy. Max pooling keeps the
 index of the FIRST maximum of each window (`argmax`), and its backward sends the gradient there
 only, as PyTorch does; both backwards are col2im (`_conv._fold`) of a window-shaped array, which
-for non-overlapping windows is a plain reshape: no scatter.
+for non-overlapping windows is a plain reshape: no scatter. A backend may offer `max_pool` and
+`max_pool_backward` kernels (NumPy does: a branch-free first-argmax over contiguous slabs, 3-4x
+faster than argmax over the strided window axis), which the generic ones must match.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ...core.creation import tensor
 from ...core.graph import record
 from ...core.ops.reduction import max as _max
 from ...core.tensor import Tensor, _wrap
-from ._conv import _const_pad, _fold, _tuple, _unfold
+from ._conv import _const_pad, _fast, _fold, _tuple, _unfold
 from ._complex import no_complex_kernel
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
@@ -96,6 +98,12 @@ def _device(K, a):
 def _max_pool_bw(K, node, s, g):
     (idx,) = s
     xshape, ks, st, dl, pads, outs = node.ctx
+    fast = _fast(K, "max_pool_backward")
+    if fast is not None:
+        sizes = tuple(L + b + a for L, (b, a) in zip(xshape[2:], pads, strict=True))
+        gx = fast(idx, g, ks, st, dl, sizes)
+        crop = tuple(slice(b, b + L) for L, (b, _) in zip(xshape[2:], pads, strict=True))
+        return (gx[(slice(None), slice(None)) + crop],)
     gw = _onehot(K, idx, math.prod(ks), g) * K.expand_dims(g, axis=1)
     return (_unwindow(K, gw, xshape, ks, st, dl, pads, outs),)
 
@@ -106,9 +114,13 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, 
                                                      padding, dilation, ceil_mode)
     dev = x._dev
     K = dev.K
-    w = _windows(K, x._data, ks, st, dl, pads, outs, -math.inf)
-    idx = K.argmax(w, axis=1)
-    val = K.max(w, axis=1)
+    fast = _fast(K, "max_pool")
+    if fast is not None:
+        val, idx = fast(_const_pad(K, x._data, pads, -math.inf), ks, st, dl, outs)
+    else:
+        w = _windows(K, x._data, ks, st, dl, pads, outs, -math.inf)
+        idx = K.argmax(w, axis=1)
+        val = K.max(w, axis=1)
     xshape = tuple(x.shape)
     out = record(dev, val, f"MaxPool{nd}DWithIndicesBackward0", _max_pool_bw, (x,), (idx,),
                  (xshape, ks, st, dl, pads, outs))
