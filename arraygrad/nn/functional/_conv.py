@@ -243,7 +243,11 @@ def _conv(op: str, nd: int, input, weight, bias, stride, padding, dilation, grou
     y = _gmm(K, w2, cols)  # (G, O/G, N*L)
     y = _reshape(K, y, (groups, O // groups, xshape[0]) + outs, (O, xshape[0]) + outs)
     if bias is not None:
-        y = y + K.reshape(bias._data, (O,) + (1,) * (nd + 1))
+        b = K.reshape(bias._data, (O,) + (1,) * (nd + 1))
+        if dev.backend.writable(y):
+            y += b  # the GEMM's fresh result: no second buffer (a fresh one costs page faults)
+        else:
+            y = y + b
     y = K.moveaxis(y, 0, 1)
     saved = (x if weight._rg else None, weight if x._rg else None,
              cols if weight._rg else None)

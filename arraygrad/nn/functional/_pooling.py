@@ -128,6 +128,8 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, 
         out = out.squeeze(0)
     if not return_indices:
         return out
+    if fast is not None:  # the kernel's offsets may be int8: too narrow for flat indices
+        idx = K.astype(idx, dev.native_dtype(dev.default_int, op))
     ind = _wrap(_flat_indices(K, idx, xshape, ks, st, dl, pads, outs), dev)
     return out, (ind.squeeze(0) if unbatched else ind)
 
