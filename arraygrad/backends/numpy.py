@@ -154,7 +154,8 @@ class NumpyBackend(Backend):
                 or type(g) is not np.ndarray or g.ndim == 0):
             return np.where(out <= 0, np.zeros_like(g), g)
         bits = np.dtype(f"i{g.dtype.itemsize}")
-        keep = np.less_equal(out, 0).astype(bits)
+        keep = np.empty_like(out, dtype=bits)  # out's layout; the one fresh buffer
+        np.less_equal(out, 0, out=keep)
         keep -= 1  # 0 where out <= 0, all ones elsewhere
         return np.bitwise_and(g.view(bits), keep, out=keep).view(g.dtype)
 
