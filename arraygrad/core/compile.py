@@ -168,6 +168,9 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
     # Python's random: the module's stream and the random.Random instances the function reaches
     py_rngs = [random] + [o for o in state.objects if isinstance(o, random.Random)]
     rng, py_rng = _rng_state(), [r.getstate() for r in py_rngs]
+    # and the host streams of the arraygrad Generators it reaches (generator=g)
+    host_gens = [(g, g._host.get_state()) for g in state.reached_gens
+                 if g is not default_generator]
     before = state.python_state()
     state.install(inputs)
     ok = False
@@ -176,7 +179,7 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
             result = owner._fn(*state.traced_args, **state.traced_kwargs)
         except state.break_errors as e:
             raise GraphBreak(_where(e)) from None
-        if _rng_state() != rng:
+        if _rng_state() != rng or any(g._host.get_state() != h for g, h in host_gens):
             raise GraphBreak("it draws random numbers from the host generator (dropout, randn, "
                              "...), which a compiled program would replay unchanged")
         if [r.getstate() for r in py_rngs] != py_rng:
@@ -194,6 +197,8 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
         state.restore(failed=not ok)
         if not ok:  # the eager rerun of a broken trace draws what an eager call would have
             default_generator._host.set_state(rng)
+            for g, h in host_gens:
+                g._host.set_state(h)
             for r, s in zip(py_rngs, py_rng, strict=True):
                 r.setstate(s)
 
@@ -242,6 +247,7 @@ class _State:
         self.free = []  # the Python scalars its functions read: (name, cell or dict, key)
         _walk(roots, self)
         self.roots = roots
+        self.reached_gens = list(self.gens)
         self._choose_backend()
         be = self._backend
         self.native_random = bool(getattr(be, "native_random_enabled", False))
@@ -636,3 +642,4 @@ def _unflatten(tree, leaves, dev):
     if tag is dict:
         return {k: _unflatten(x, leaves, dev) for k, x in v.items()}
     return tag(_unflatten(x, leaves, dev) for x in v)
+

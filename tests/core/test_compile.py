@@ -345,3 +345,22 @@ def test_plain_sgd_step_is_traced_from_the_first_call_and_leaves_unchanged_state
     assert f.compiled_signatures == 2  # the .grad the first call created is an input from now on
     assert x._data is x_data  # a tensor the step only reads is no program output
     assert losses[0] > losses[1] > losses[2]
+
+
+def test_host_draws_from_a_reached_generator_run_eagerly_with_numpy_results(jax):
+    res = {}
+    for dev, comp in (("cpu", False), ("jax", True)):
+        g = ag.Generator().manual_seed(5)
+        w = ag.ones(3, device=dev)
+
+        def f(x):
+            return x * w * ag.rand(3, generator=g, device=x.device)
+
+        h = ag.compile(f) if comp else f
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            res[dev] = [h(ag.ones(3, device=dev)).tolist() for _ in range(3)]
+        if comp:
+            assert any("host generator" in str(r.message) for r in rec)
+    np.testing.assert_allclose(res["jax"], res["cpu"], rtol=1e-6)
+    assert res["cpu"][0] != res["cpu"][1]
