@@ -165,10 +165,17 @@ def test_host_random_draws_run_eagerly_with_numpy_results(jax):
     for dev, comp in (("cpu", False), ("jax", True)):
         ag.manual_seed(0)
         drop = ag.nn.Dropout(0.5)
-        f = ag.compile(lambda x, drop=drop: drop(x)) if comp else (lambda x, drop=drop: drop(x))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res[dev] = [f(ag.ones(8, device=dev)).tolist() for _ in range(3)]
+        scale = ag.ones(8, device=dev)  # state on the device, so the compiled call does trace
+
+        def f(x):
+            return drop(x * scale)
+        g = ag.compile(f) if comp else f
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res[dev] = [g(ag.ones(8, device=dev)).tolist() for _ in range(3)]
+        if comp:
+            assert any("random numbers from the host generator" in str(w.message)
+                       for w in caught)
     assert res["jax"] == res["cpu"]
 
 
