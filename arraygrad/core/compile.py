@@ -204,7 +204,7 @@ def _traced(owner: _CompiledFunction, state: _State, inputs):
 
 
 def _rng_state() -> bytes:
-    return default_generator.get_state().numpy().tobytes()
+    return default_generator._host.get_state()
 
 
 def _where(e: BaseException) -> str:

@@ -13,6 +13,9 @@ __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", 
            "default_generator"]
 
 
+_HOST_STATE = 14 * 8  # bytes of the host stream's state (Philox counter, key, buffer, seed)
+
+
 class Generator:
     """A random stream (PyTorch's `torch.Generator`): `manual_seed`, `get_state`, `set_state`."""
 
@@ -38,17 +41,27 @@ class Generator:
         return self._host.initial_seed()
 
     def get_state(self):
+        """The host stream's state and then the native draw counter (8 bytes, little-endian)."""
         from .creation import frombuffer_uint8
 
-        return frombuffer_uint8(self._host.get_state())
+        return frombuffer_uint8(self._host.get_state() + int(self._native).to_bytes(8, "little"))
 
     def set_state(self, new_state) -> Generator:
+        """Restores a state from get_state() (one without the native counter sets it to 0)."""
         from . import dtypes as _dt
 
         if getattr(new_state, "dtype", None) is not _dt.uint8:
             raise TypeError(f"set_state(): expected a uint8 tensor from get_state(), got "
                             f"{getattr(new_state, 'dtype', type(new_state).__name__)}")
-        self._host.set_state(bytes(new_state.numpy().tobytes()))
+        raw = bytes(new_state.numpy().tobytes())
+        host, native = raw, 0
+        if len(raw) == _HOST_STATE + 8:
+            host, native = raw[:_HOST_STATE], int.from_bytes(raw[_HOST_STATE:], "little")
+        elif len(raw) != _HOST_STATE:
+            raise RuntimeError(f"set_state(): expected a state of {_HOST_STATE + 8} bytes (from "
+                               f"get_state()), got {len(raw)}")
+        self._host.set_state(host)
+        self._native = native
         return self
 
     def _draw(self, dev, kind: str, *args):

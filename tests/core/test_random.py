@@ -120,7 +120,7 @@ def test_generator_state_roundtrip():
 
 
 def test_set_rng_state_rejects_wrong_size():
-    with pytest.raises(RuntimeError, match="expected a state of 112 bytes"):
+    with pytest.raises(RuntimeError, match="expected a state of 120 bytes"):
         ag.set_rng_state(ag.tensor([1, 2, 3], dtype=ag.uint8))
 
 
