@@ -93,12 +93,9 @@ class TracedModule(Module):
             if not isinstance(x, Tensor):
                 raise TypeError(f"forward() of traced {self.original_name}: input {i} is a "
                                 f"{type(x).__name__}, expected a Tensor")
-            if x._data.shape != shape or not _dtype_ok(x, dt):
-                raise RuntimeError(
-                    f"forward() of traced {self.original_name}: input {i} has shape "
-                    f"{tuple(x.shape)} and dtype {x.dtype.name}, but the trace was recorded for "
-                    f"shape {shape} and dtype {dt} (a trace freezes shapes: trace again "
-                    "with an example of this shape)")
+            self._check_recorded(f"input {i}", x, shape, dt,
+                                 "a trace freezes shapes: trace again with an example of this "
+                                 "shape")
         need = is_grad_enabled() and (any(x._rg for x in inputs)
                                       or any(t._rg for t in self._state()))
         return self._replay(list(inputs), raw=not need)
@@ -106,16 +103,20 @@ class TracedModule(Module):
     def _state(self) -> list:
         return [d[k] for d, k in self._slots]
 
+    def _check_recorded(self, what: str, t: Tensor, shape: tuple, dt, hint: str) -> None:
+        """A clear error where `t` differs in shape or dtype from what the trace recorded."""
+        if t._data.shape != shape or not _dtype_ok(t, dt):
+            raise RuntimeError(
+                f"forward() of traced {self.original_name}: {what} has shape {tuple(t.shape)} "
+                f"and dtype {t.dtype.name}, but the trace recorded shape {shape} and dtype {dt} "
+                f"({hint})")
+
     def _replay(self, inputs: list, raw: bool):
         state = self._state()
         for (name, _), t, (shape, dt) in zip(self._graph["state"], state, self._state_sig,
                                              strict=True):
-            if t._data.shape != shape or not _dtype_ok(t, dt):
-                raise RuntimeError(
-                    f"forward() of traced {self.original_name}: {name} has shape "
-                    f"{tuple(t.shape)} and dtype {t.dtype.name}, but the trace recorded shape "
-                    f"{shape} and dtype {dt} (a trace freezes shapes and dtypes: trace the "
-                    "converted module again)")
+            self._check_recorded(name, t, shape, dt, "a trace freezes shapes and dtypes: "
+                                 "trace the converted module again")
         tensors = inputs + state
         dev = tensors[0]._dev if tensors else self._device_of_consts()
         for i, t in enumerate(tensors):
