@@ -89,7 +89,7 @@ class NumpyBackend(Backend):
         return out
 
     def max_pool(self, x, ks, st, dl, outs):
-        """Max and first argmax (np.argmax's: the first NaN, else the first maximum) of every
+        """Max and PyTorch's argmax (the first maximum; the last NaN where there is one) of every
         window of x (N, C, *spatial, padded already): (values, flat kernel offsets), each
         (N, C, *outs) in x's memory order of N and C; the offsets are int8 below 128 of them
         (saved for the backward: an eighth of argmax's int64). The windows are copied once with the
@@ -109,16 +109,18 @@ class NumpyBackend(Backend):
         idx = np.zeros(val.shape, dtype=np.int8 if kp < 128 else np.int64)
         if kp > 1:
             hit = np.empty(val.shape, dtype=bool)
-            nan = np.empty(val.shape, dtype=bool) if slabs.dtype.kind in "fc" else None
             # idx = the number of leading offsets that miss: sum over k of "all of 0..k miss"
             before = np.ones(val.shape, dtype=bool)
             for k in range(kp - 1):
                 np.equal(slabs[k], val, out=hit)
-                if nan is not None:  # a NaN maximum is met by the first NaN
-                    np.not_equal(slabs[k], slabs[k], out=nan)
-                    hit |= nan
                 np.greater(before, hit, out=before)  # before and not hit
                 np.add(idx, before, out=idx, casting="unsafe")
+            if slabs.dtype.kind == "f" and np.isnan(val).any():
+                # a window with NaNs points at its LAST NaN, as PyTorch's kernel (which takes
+                # `val > max || isnan(val)`); one check on host memory, then a pass per offset
+                for k in range(kp):
+                    np.isnan(slabs[k], out=hit)
+                    np.copyto(idx, k, where=hit, casting="unsafe")
         inv = order + tuple(range(2, n + 2))  # swapping two axes is its own inverse
         return val.reshape(shape).transpose(inv), idx.reshape(shape).transpose(inv)
 

@@ -18,10 +18,13 @@ NP = NumpyBackend()
 
 
 def _generic(x, ks, st, dl, outs):
-    """(max, argmax) over the generic windows (N, prod(ks), C, *outs)."""
+    """(max, PyTorch's argmax) over the generic windows (N, prod(ks), C, *outs)."""
     w = _conv._unfold(NP.K, x, ks, st, dl, outs).copy()  # the fast unfold's view, copied
     w = w.reshape((x.shape[0], math.prod(ks), x.shape[1]) + tuple(outs))
-    return w.max(axis=1), w.argmax(axis=1)
+    idx = w.argmax(axis=1)
+    nan = np.isnan(w)  # PyTorch's rule: a window with NaNs points at its last NaN
+    last = w.shape[1] - 1 - np.flip(nan, axis=1).argmax(axis=1)
+    return w.max(axis=1), np.where(nan.any(axis=1), last, idx)
 
 
 def _special_input(shape, dtype, seed):

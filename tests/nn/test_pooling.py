@@ -116,6 +116,23 @@ def test_max_pool_gradient_goes_to_the_first_maximum_only(device):
     np.testing.assert_array_equal(to_numpy(x.grad)[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0]])
 
 
+@pytest.mark.parity
+def test_max_pool_at_nan_points_at_the_last_nan_as_torch(device, torch):
+    # PyTorch's kernel takes `val > max || isnan(val)`: the last NaN of a window wins
+    nan = np.nan
+    a = np.array([[[[1.0, nan, 3.0, 3.0], [nan, 2.0, 1.0, 2.0],
+                    [nan, nan, 5.0, nan], [0.0, nan, -1.0, 4.0]]]])
+    x = ag.tensor(a, device=device, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    out, idx = F.max_pool2d(x, 2, return_indices=True)
+    tout, tidx = torch.nn.functional.max_pool2d(t, 2, return_indices=True)
+    np.testing.assert_array_equal(to_numpy(idx), tidx.numpy())
+    np.testing.assert_array_equal(to_numpy(out), tout.detach().numpy())
+    out.sum().backward()
+    tout.sum().backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), t.grad.numpy())
+
+
 def test_ceil_mode_drops_a_window_that_starts_in_the_padding():
     # L=5, k=2, s=2, p=1: ceil gives 4 windows, but the 4th would start at 6 >= L + p
     out = F.max_pool1d(ag.arange(5.0).reshape(1, 1, 5), 2, 2, 1, ceil_mode=True)

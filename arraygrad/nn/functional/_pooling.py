@@ -3,17 +3,19 @@ backwards, and `adaptive_avg_pool1d/2d/3d` as products with averaging matrices.
 
 Windows come from the convolution's im2col (`_conv._unfold`, layout (N, *kernel, C, *out)), so
 a reduction over the kernel axis leaves (N, C, *out) with no further copy. Max pooling keeps the
-index of the FIRST maximum of each window (`argmax`), and its backward sends the gradient there
-only, as PyTorch does; both backwards are col2im (`_conv._fold`) of a window-shaped array, which
-for non-overlapping windows is a plain reshape: no scatter. A backend may offer `max_pool` and
-`max_pool_backward` kernels (NumPy does: a branch-free first-argmax over contiguous slabs, 3-4x
-faster than argmax over the strided window axis), which the generic ones must match.
+index of the FIRST maximum of each window (`argmax`; the LAST NaN where a window has NaNs, as
+PyTorch's kernel), and its backward sends the gradient there only, as PyTorch does; both
+backwards are col2im (`_conv._fold`) of a window-shaped array, which for non-overlapping windows
+is a plain reshape: no scatter. A backend may offer `max_pool` and `max_pool_backward` kernels
+(NumPy does: a branch-free argmax over contiguous slabs, 3-4x faster than argmax over the strided
+window axis), which the generic ones must match.
 """
 
 from __future__ import annotations
 
 import math
 
+from ...core import dtypes as _dt
 from ...core.creation import tensor
 from ...core.graph import record
 from ...core.ops.reduction import max as _max
@@ -108,6 +110,17 @@ def _max_pool_bw(K, node, s, g):
     return (_unwindow(K, gw, xshape, ks, st, dl, pads, outs),)
 
 
+def _argmax_last_nan(K, w, dtype):
+    """PyTorch's max-pool index over axis 1 of the windows w: the first maximum, or the last NaN
+    where the window has one (its kernel takes `val > max || isnan(val)`)."""
+    idx = K.argmax(w, axis=1)
+    if dtype.kind != _dt._FLOAT:
+        return idx
+    isnan = K.isnan(w)
+    last = (w.shape[1] - 1) - K.argmax(K.astype(K.flip(isnan, axis=1), w.dtype), axis=1)
+    return K.where(K.any(isnan, axis=1), K.astype(last, idx.dtype), idx)
+
+
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     no_complex_kernel(op, input)
     x, unbatched, ks, st, dl, pads, outs = _geometry(op, input, nd, kernel_size, stride,
@@ -119,7 +132,7 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, 
         val, idx = fast(_const_pad(K, x._data, pads, -math.inf), ks, st, dl, outs)
     else:
         w = _windows(K, x._data, ks, st, dl, pads, outs, -math.inf)
-        idx = K.argmax(w, axis=1)
+        idx = _argmax_last_nan(K, w, x.dtype)
         val = K.max(w, axis=1)
     xshape = tuple(x.shape)
     out = record(dev, val, f"MaxPool{nd}DWithIndicesBackward0", _max_pool_bw, (x,), (idx,),
