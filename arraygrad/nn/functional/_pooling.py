@@ -118,7 +118,7 @@ def _argmax_last_nan(K, w, dtype):
         return idx
     isnan = K.isnan(w)
     last = (w.shape[1] - 1) - K.argmax(K.astype(K.flip(isnan, axis=1), w.dtype), axis=1)
-    return K.where(K.any(isnan, axis=1), K.astype(last, idx.dtype), idx)
+    return K.where(K.any(isnan, axis=1), last, idx)  # both argmax results: one dtype
 
 
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
