@@ -102,34 +102,42 @@ class _CompiledFunction:
         self._ran = False
         self._cache: dict = {}
         self._warned = False
+        self._last = None  # the state the last call discovered, reused while its guards hold
         self.compiled_signatures = 0  # how many signatures compiled (tests, docs)
 
     def __call__(self, *args, **kwargs):
         if self._disable:
             return self._fn(*args, **kwargs)
-        state = _State(self._fn, args, kwargs)
+        state = self._last
+        if state is None or not state.still_valid(self._fn, args, kwargs):
+            state = self._last = _State(self._fn, args, kwargs)
         be = state.backend()
         if be is None:  # nothing here can compile
-            return self._fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         if not self._ran and any(not o.state and _fills_state(o) for o in state.optims):
             # an optimizer's first step fills per-parameter state (moments, step counters) that
             # the steady program takes as inputs: running it eagerly saves compiling twice
             self._ran = True
-            return self._fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         try:
             key = state.key(args, kwargs)
         except TypeError:  # an unhashable non-tensor argument: no signature to cache by
-            return self._fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         entry = self._cache.get(key)
         if entry is None:
             if len(self._cache) >= _MAX_SIGNATURES:
                 self._break(f"more than {_MAX_SIGNATURES} input signatures (shapes, dtypes, "
                             "flags) were seen", key)
-                return self._fn(*args, **kwargs)
+                return self._eager(args, kwargs)
             entry = self._cache[key] = _Entry(be.jit(functools.partial(_traced, self, state)))
         if entry is _EAGER:
-            return self._fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         return self._run(entry, state, args, kwargs, key)
+
+    def _eager(self, args, kwargs):
+        """The function run as it is; whatever it changes, the next call discovers anew."""
+        self._last = None
+        return self._fn(*args, **kwargs)
 
     def _run(self, entry, state, args, kwargs, key):
         inputs = state.inputs(args, kwargs)
@@ -141,16 +149,19 @@ class _CompiledFunction:
                 # cannot: it runs eagerly, and the next call traces with that state
                 self._ran = True
                 del self._cache[key]
-                return self._fn(*args, **kwargs)
+                return self._eager(args, kwargs)
             self._break(str(e), key)
-            return self._fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         self._ran = True
         if entry.escaped is None:  # filled in by the trace (this call traced)
+            self._last = None  # a trace may have created state (moments, counters)
             entry.escaped, entry.out_tree = state.trace_escaped, state.trace_out_tree
             entry.escaped_slots, entry.mutated = state.trace_escaped_slots, state.trace_mutated
             entry.same = state.trace_same
             self.compiled_signatures += 1
-        return state.write_back(outs, entry)
+        out = state.write_back(outs, entry)
+        state.refresh_guards()
+        return out
 
     def _break(self, why: str, key) -> None:
         if self._fullgraph:
@@ -228,25 +239,22 @@ class _State:
     its closure, the globals it names and its arguments), optimizer step counters, arguments."""
 
     def __init__(self, fn, args, kwargs):
-        roots = [fn, getattr(fn, "__self__", None)]
-        code = getattr(getattr(fn, "__func__", fn), "__code__", None)
-        closure = getattr(getattr(fn, "__func__", fn), "__closure__", None) or ()
-        for c in closure:
-            try:
-                roots.append(c.cell_contents)
-            except ValueError:
-                pass
-        glb = getattr(getattr(fn, "__func__", fn), "__globals__", {})
-        for name in _names(code):
-            if name in glb:
-                roots.append(glb[name])
+        base = _base_roots(fn)
+        self._base, self._base_ids = base, list(map(id, base))
         self._arg_ids = {id(a) for a in list(args) + list(kwargs.values())
                          if isinstance(a, Tensor)}
-        roots += list(args) + list(kwargs.values())
+        self._arg_guard = _arg_guard(args, kwargs)
+        roots = base + list(args) + list(kwargs.values())
         self.tensors, self.slots, self.objects, self.optims, self.gens = [], [], [], [], []
         self.free = []  # the Python scalars its functions read: (name, cell or dict, key)
+        self.guards = []  # (container, its values (held), their ids): see still_valid
         _walk(roots, self)
+        # the function itself is guarded by _base_roots (what its closure and code name)
+        self.guards = [g for g in self.guards if g[0] is not fn]
         self.roots = roots
+        self._guard_at = {id(c): i for i, (c, _, _) in enumerate(self.guards)}
+        self._tensor_ids = {id(t) for t in self.tensors}
+        self._pkey = None
         self.reached_gens = list(self.gens)
         self._choose_backend()
         be = self._backend
@@ -260,6 +268,35 @@ class _State:
         self.group_slots = [(g, k) for o in self.optims for g in o.param_groups
                             for k in _TRACED_GROUP_KEYS if type(g.get(k)) in (int, float)]
         self._group_ids = {(id(g), k) for g, k in self.group_slots}
+
+    # ---- reuse across calls (dynamo's guards, by identity) ------------------------------------
+    def still_valid(self, fn, args, kwargs) -> bool:
+        """Whether a new call reaches exactly what this state discovered: the same objects in
+        the function's closure and globals, the same non-tensor arguments, and every container
+        the walk went through (dicts, lists, objects' attributes, helpers' closures) holding the
+        same objects. The state holds those objects, so equal ids mean the same objects (and the
+        same Python numbers: a changed learning rate or flag is a new object)."""
+        if list(map(id, _base_roots(fn))) != self._base_ids:
+            return False
+        if _arg_guard(args, kwargs) != self._arg_guard:
+            return False
+        ids = self._tensor_ids
+        if any(isinstance(a, Tensor) and id(a) in ids for a in (*args, *kwargs.values())):
+            return False
+        for c, _, was in self.guards:
+            if tuple(map(id, _contents(c))) != was:
+                return False
+        self._arg_ids = {id(a) for a in (*args, *kwargs.values()) if isinstance(a, Tensor)}
+        self.roots = self._base + list(args) + list(kwargs.values())
+        return True
+
+    def refresh_guards(self) -> None:
+        """After the write-back: the optimizer-state dicts whose step counters it set."""
+        for d in {id(d): d for d, _ in self.slots}.values():
+            i = self._guard_at.get(id(d))
+            if i is not None:
+                vals = tuple(_contents(d))
+                self.guards[i] = (d, vals, tuple(map(id, vals)))
 
     # ---- signature -------------------------------------------------------------------------
     def backend(self):
@@ -275,9 +312,10 @@ class _State:
 
     def key(self, args, kwargs):
         tens = tuple((t._data.shape, t._data.dtype, t._rg, t.grad is None) for t in self.tensors)
+        if self._pkey is None:  # unchanged while the guards hold (the same objects)
+            self._pkey = self.python_state(for_key=True)
         return (tens, _sig(args), _sig(tuple(sorted(kwargs.items()))), len(self.slots),
-                self.python_state(for_key=True), _gm.is_grad_enabled(), len(self.gens),
-                self.native_random)
+                self._pkey, _gm.is_grad_enabled(), len(self.gens), self.native_random)
 
     def python_state(self, for_key: bool = False) -> tuple:
         """The Python scalars of the objects reached (module flags, hyperparameters): the
@@ -486,15 +524,46 @@ def _is_scheduler(o) -> bool:
     return hasattr(o, "last_epoch") and hasattr(o, "optimizer")
 
 
-def _names(code) -> list:
+def _base_roots(fn) -> list:
+    """What a compiled function reaches before its arguments: itself, its bound object, its
+    closure's contents and the globals its code names."""
+    f = getattr(fn, "__func__", fn)
+    roots = [fn, getattr(fn, "__self__", None)]
+    for c in getattr(f, "__closure__", None) or ():
+        try:
+            roots.append(c.cell_contents)
+        except ValueError:
+            pass
+    glb = getattr(f, "__globals__", {})
+    code = getattr(f, "__code__", None)
+    return roots + [glb[n] for n in (_names(code) if code is not None else ()) if n in glb]
+
+
+def _arg_guard(args, kwargs) -> tuple:
+    """The arguments as a state's guard sees them: tensors by kind, anything else by identity."""
+    return (tuple(None if isinstance(a, Tensor) else id(a) for a in args),
+            tuple((k, None if isinstance(v, Tensor) else id(v)) for k, v in kwargs.items()))
+
+
+def _contents(c):
+    """What a container the walk went through holds now."""
+    if isinstance(c, dict):
+        return c.values()
+    if isinstance(c, (types.FunctionType, types.MethodType)):
+        return _reached_by(c, [])
+    return c
+
+
+@functools.lru_cache(maxsize=1024)
+def _names(code) -> tuple:
     """The global names a code object (and the functions nested in it) may read."""
     if code is None:
-        return []
+        return ()
     out = list(code.co_names)
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
             out += _names(c)
-    return out
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -547,7 +616,9 @@ def _walk(roots, st: _State, leaves_only: bool = True) -> None:
         o = stack.pop()
         if isinstance(o, (types.FunctionType, types.MethodType)) and id(o) not in seen:
             seen.add(id(o))  # a helper it calls (loss_fn = lambda ...: model(x)): its state too
-            stack.extend(_reached_by(o, st.free))
+            reached = _reached_by(o, st.free)
+            _guard(st, o, reached)
+            stack.extend(reached)
             continue
         if id(o) in seen or isinstance(o, _SKIP) or o is None:
             continue
@@ -557,10 +628,13 @@ def _walk(roots, st: _State, leaves_only: bool = True) -> None:
                 st.tensors.append(o)
             continue
         if isinstance(o, dict):
+            _guard(st, o, o.values())
             stack.extend(reversed(list(o.values())))
             stack.extend(k for k in o if isinstance(k, Tensor))
             continue
         if isinstance(o, (list, tuple, set, frozenset)):
+            if isinstance(o, (list, set)):  # (tuples cannot change)
+                _guard(st, o, o)
             stack.extend(reversed(list(o)))
             continue
         if type(o).__module__.split(".")[0] in ("jax", "jaxlib", "numpy"):
@@ -572,6 +646,7 @@ def _walk(roots, st: _State, leaves_only: bool = True) -> None:
         if d is None:
             continue
         st.objects.append(o)
+        _guard(st, d, d.values())
         fwd = getattr(type(o), "forward", None)
         if isinstance(fwd, types.FunctionType):  # a user's module: what its forward's code reads
             stack.append(fwd)
@@ -582,6 +657,14 @@ def _walk(roots, st: _State, leaves_only: bool = True) -> None:
                     st.slots += [(s, k) for k, v in s.items()
                                  if type(v) in (int, float)]
         stack.extend(reversed(list(d.values())))
+
+
+def _guard(st, container, values) -> None:
+    """Records what a container holds, for _State.still_valid (the probe walk records none)."""
+    guards = getattr(st, "guards", None)
+    if guards is not None:
+        vals = tuple(values)
+        guards.append((container, vals, tuple(map(id, vals))))
 
 
 def _sig(v):

@@ -386,3 +386,55 @@ def test_host_draws_from_a_reached_generator_run_eagerly_with_numpy_results(jax)
             assert any("host generator" in str(r.message) for r in rec)
     np.testing.assert_allclose(res["jax"], res["cpu"], rtol=1e-6)
     assert res["cpu"][0] != res["cpu"][1]
+
+
+# ---- the discovered state is reused while its guards hold ----------------------------------------
+def _guarded_run(dev, compiled: bool):
+    """An SGD-momentum MLP step (Adam would turn float32 rounding into visible noise); between
+    calls the script swaps a layer, adds parameter groups and changes a closure variable: each
+    must be seen."""
+    ag.manual_seed(0)
+    model = ag.nn.Sequential(ag.nn.Linear(4, 8), ag.nn.Tanh(), ag.nn.Linear(8, 2)).to(dev)
+    extra = ag.zeros(2, device=dev, requires_grad=True)
+    opt = ag.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    x, y = ag.randn(6, 4, device=dev), ag.randn(6, 2, device=dev)
+    scale = 1.0
+
+    def step():
+        opt.zero_grad()
+        loss = ((model(x) + extra - y) ** 2).mean() * scale
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    f = ag.compile(step) if compiled else step
+    losses = []
+    for i in range(9):
+        if i == 3:
+            model[2] = ag.nn.Linear(8, 2).to(dev)  # a new layer: new parameters to find
+            opt.add_param_group({"params": list(model[2].parameters())})
+        if i == 5:
+            opt.add_param_group({"params": [extra], "lr": 0.1})
+        if i == 7:
+            scale = 2.0
+        losses.append(f().item())
+    return losses, [p.detach().numpy() for p in (*model.parameters(), extra)]
+
+
+def test_state_changes_between_calls_are_seen(jax):
+    ref, ref_p = _guarded_run("cpu", compiled=False)
+    got, got_p = _guarded_run("jax", compiled=True)
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+    for a, b in zip(got_p, ref_p, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_steady_calls_reuse_the_discovered_state(jax, monkeypatch):
+    import arraygrad.core.compile as C
+
+    _, _, f = _tutorial_poly("jax", compiled=True, steps=3)
+    walks = []
+    monkeypatch.setattr(C, "_walk", lambda *a, **k: walks.append(1))
+    for _ in range(5):
+        f()
+    assert walks == []  # nothing changed: the guards held, no state walk
