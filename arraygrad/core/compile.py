@@ -112,8 +112,8 @@ class _CompiledFunction:
         if state is None or not state.still_valid(self._fn, args, kwargs):
             state = self._last = _State(self._fn, args, kwargs)
         be = state.backend()
-        if be is None:  # nothing here can compile
-            return self._eager(args, kwargs)
+        if be is None:  # nothing here can compile (the guards still spare the next call a walk)
+            return self._fn(*args, **kwargs)
         if not self._ran and any(not o.state and _fills_state(o) for o in state.optims):
             # an optimizer's first step fills per-parameter state (moments, step counters) that
             # the steady program takes as inputs: running it eagerly saves compiling twice
