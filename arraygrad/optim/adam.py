@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..core.tensor import Tensor
-from .optimizer import Optimizer, _check_betas, _check_lr, _check_nonneg, _scalar
+from .optimizer import (Optimizer, _adam_decay, _adam_moments, _check_betas, _check_lr,
+                        _check_nonneg, _scalar)
 
 __all__ = ["Adam"]
 
@@ -61,14 +62,8 @@ class Adam(Optimizer):
         P, m, v, *vmax = self._open(p, state, *keys)
         g = self._grad(p, grad, group["maximize"])
         state["step"] = t = state["step"] + 1
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                P *= 1 - lr * wd
-            else:
-                g = g + wd * P
-        m += (1 - beta1) * (g - m)
-        v *= beta2
-        v += (1 - beta2) * g * g
+        P, g = _adam_decay(P, g, lr, wd, group["decoupled_weight_decay"])
+        m, v = _adam_moments(m, v, g, beta1, beta2)
         step_size = lr / (1 - beta1**t)
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
         xp = p._dev.xp

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .optimizer import Optimizer, _check_betas, _check_lr, _check_nonneg, _scalar
+from .optimizer import (Optimizer, _adam_decay, _adam_moments, _check_betas, _check_lr,
+                        _check_nonneg, _scalar)
 
 __all__ = ["NAdam"]
 
@@ -44,17 +45,11 @@ class NAdam(Optimizer):
         g = self._grad(p, grad, group["maximize"])
         state["step"] = t = state["step"] + 1
         bias_correction2 = 1 - beta2**t
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                P *= 1 - lr * wd
-            else:
-                g = g + wd * P
+        P, g = _adam_decay(P, g, lr, wd, group["decoupled_weight_decay"])
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
         state["mu_product"] = prod = state["mu_product"] * mu
-        m += (1 - beta1) * (g - m)
-        v *= beta2
-        v += (1 - beta2) * g * g
+        m, v = _adam_moments(m, v, g, beta1, beta2)
         denom = p._dev.xp.sqrt(v / bias_correction2)
         denom += eps
         P += (-lr * (1.0 - mu) / (1.0 - prod)) * (g / denom)

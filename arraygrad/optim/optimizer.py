@@ -45,6 +45,25 @@ def _scalar(x):
     return x.item() if isinstance(x, Tensor) else x
 
 
+def _adam_decay(P, g, lr, wd, decoupled: bool):
+    """Adam-family weight decay: decoupled (AdamW: P scaled by 1 - lr wd) or added to the
+    gradient. Returns (P, g): on immutable arrays (JAX, Dask) `*=` makes a new one."""
+    if wd != 0:
+        if decoupled:
+            P *= 1 - lr * wd
+        else:
+            g = g + wd * P
+    return P, g
+
+
+def _adam_moments(m, v, g, beta1, beta2):
+    """Adam's running first and second moments of g, updated (in place where arrays allow)."""
+    m += (1 - beta1) * (g - m)
+    v *= beta2
+    v += (1 - beta2) * g * g
+    return m, v
+
+
 def _check_lr(lr) -> None:
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .optimizer import Optimizer, _check_betas, _check_lr, _check_nonneg, _scalar
+from .optimizer import (Optimizer, _adam_decay, _adam_moments, _check_betas, _check_lr,
+                        _check_nonneg, _scalar)
 
 __all__ = ["RAdam"]
 
@@ -41,14 +42,8 @@ class RAdam(Optimizer):
         P, m, v = self._open(p, state, "exp_avg", "exp_avg_sq")
         g = self._grad(p, grad, group["maximize"])
         state["step"] = t = state["step"] + 1
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                P *= 1 - lr * wd
-            else:
-                g = g + wd * P
-        m += (1 - beta1) * (g - m)
-        v *= beta2
-        v += (1 - beta2) * g * g
+        P, g = _adam_decay(P, g, lr, wd, group["decoupled_weight_decay"])
+        m, v = _adam_moments(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1**t
         bias_correction2 = 1 - beta2**t
         m_hat = m / bias_correction1
