@@ -40,6 +40,23 @@ def _format_param(name: str, optimizer: Optimizer, param) -> list:
     return [param.clone() if isinstance(param, Tensor) else param] * len(optimizer.param_groups)
 
 
+def _momentum_kind(optimizer: Optimizer) -> bool:
+    """For CyclicLR/OneCycleLR's cycle_momentum: whether the optimizer's momentum is its beta1
+    (Adam family) rather than `momentum`; a ValueError where it has neither, as PyTorch."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
+                         "option enabled")
+    return "betas" in optimizer.defaults
+
+
+def _start_momentum(optimizer: Optimizer, use_beta1: bool, maxm, basem, last_epoch: int):
+    """On a fresh start, each group's momentum at its maximum, and both bounds recorded."""
+    if last_epoch == -1:
+        for m, b, group in zip(maxm, basem, optimizer.param_groups, strict=True):
+            _set_momentum(group, use_beta1, m)
+            group["max_momentum"], group["base_momentum"] = m, b
+
+
 def _group_values(optimizer: Optimizer, key: str) -> list:
     return [g[key].clone() if isinstance(g[key], Tensor) else g[key]
             for g in optimizer.param_groups]
@@ -591,17 +608,11 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _momentum_kind(optimizer)
             self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
             self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
-                for m, b, group in zip(self.max_momentums, self.base_momentums,
-                                       optimizer.param_groups, strict=True):
-                    _set_momentum(group, self.use_beta1, m)
-                    group["max_momentum"], group["base_momentum"] = m, b
+            _start_momentum(optimizer, self.use_beta1, self.max_momentums, self.base_momentums,
+                            last_epoch)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -783,16 +794,10 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _momentum_kind(optimizer)
             maxm = _format_param("max_momentum", optimizer, max_momentum)
             basem = _format_param("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for m, b, group in zip(maxm, basem, optimizer.param_groups, strict=True):
-                    _set_momentum(group, self.use_beta1, m)
-                    group["max_momentum"], group["base_momentum"] = m, b
+            _start_momentum(optimizer, self.use_beta1, maxm, basem, last_epoch)
         super().__init__(optimizer, last_epoch)
 
     def _anneal_func(self, start, end, pct):
