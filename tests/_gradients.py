@@ -72,3 +72,14 @@ def check_grads(fn, xs, device, *, full=None):
 def check_grad(fn, x, device, *, full=None):
     """check_grads for a function of one input `x`."""
     check_grads(fn, [x], device, full=full)
+
+
+def backward_both(want, got, device, rng, torch):
+    """Backpropagates one random cotangent (complex where the output is) through a torch
+    result `want` and an arraygrad result `got` alike, for comparing their input gradients."""
+    w = rng.standard_normal(tuple(want.shape))
+    if want.is_complex():
+        w = w + 1j * rng.standard_normal(tuple(want.shape))
+    (want * torch.tensor(w)).real.sum().backward()
+    r = got * ag.tensor(w, device=device)
+    (r.real if r.is_complex() else r).sum().backward()

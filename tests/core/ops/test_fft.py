@@ -10,6 +10,7 @@ import pytest
 import arraygrad as ag
 import arraygrad.array_api as xpa
 import arraygrad.fft as F
+from tests._gradients import backward_both
 
 _RNG = np.random.default_rng(0)
 _R = _RNG.standard_normal((4, 6))
@@ -52,12 +53,7 @@ def _against_torch(device, torch, norm):
         assert got.dtype.name == str(want.dtype).split(".")[-1], (name, kw)
         np.testing.assert_allclose(_np(got), _np(want), rtol=1e-10, atol=1e-10,
                                    err_msg=f"{name} {kw}")
-        w = _RNG.standard_normal(tuple(want.shape))
-        if want.is_complex():
-            w = w + 1j * _RNG.standard_normal(tuple(want.shape))
-        (want * torch.tensor(w)).real.sum().backward()
-        r = got * ag.tensor(w, device=device)
-        (r.real if r.is_complex() else r).sum().backward()
+        backward_both(want, got, device, _RNG, torch)
         np.testing.assert_allclose(x.grad.numpy(), _np(tx.grad), rtol=1e-10, atol=1e-10,
                                    err_msg=f"gradient of {name} {kw}")
 

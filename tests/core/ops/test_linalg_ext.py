@@ -11,6 +11,7 @@ import pytest
 
 import arraygrad as ag
 import arraygrad.linalg as L
+from tests._gradients import backward_both
 
 _RNG = np.random.default_rng(0)
 
@@ -50,12 +51,7 @@ def _check(device, torch, cases):
             got, want = got[1], want[1]
         np.testing.assert_allclose(got.detach().numpy(), want.detach().resolve_conj().numpy(),
                                    rtol=1e-9, atol=1e-9, err_msg=name)
-        w = _RNG.standard_normal(tuple(want.shape))
-        if want.is_complex():
-            w = w + 1j * _RNG.standard_normal(tuple(want.shape))
-        (want * torch.tensor(w)).real.sum().backward()
-        r = got * ag.tensor(w, device=device)
-        (r.real if r.is_complex() else r).sum().backward()
+        backward_both(want, got, device, _RNG, torch)
         flat = [x for i in xs for x in (i if isinstance(i, list) else [i])]
         tflat = [x for i in ts for x in (i if isinstance(i, list) else [i])]
         for x, t in zip(flat, tflat, strict=True):
